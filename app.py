@@ -1,0 +1,55 @@
+"""LLM Inference Playground: build the Blocks and launch. Nothing heavy runs at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+from playground import config
+from playground.i18n import t
+from playground.ui import tokenizer
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+THEME = gr.themes.Default()
+CSS = (ASSETS / "style.css").read_text(encoding="utf-8")
+
+
+def model_line(runner) -> str:
+    """Which model is loaded, from where, and how long it took."""
+    params = sum(p.numel() for p in runner.model.parameters())
+    source = t(f"source.{runner.source.kind}", location=runner.source.location)
+    return t(
+        "app.model_line",
+        name=runner.name,
+        source=source,
+        seconds=runner.source.load_s,
+        params=params,
+        dtype=str(runner.model.dtype).removeprefix("torch."),
+        device=runner.device.type,
+    )
+
+
+def build_demo(runner) -> gr.Blocks:
+    with gr.Blocks(title=t("app.title")) as demo:
+        gr.Markdown(f"# {t('app.title')}\n{t('app.tagline')}")
+        gr.Markdown(model_line(runner), elem_id="model-source")
+        with gr.Tabs():
+            tokenizer.build(runner)
+    demo.queue(default_concurrency_limit=config.MODEL_CONCURRENCY, max_size=config.QUEUE_MAX_SIZE)
+    return demo
+
+
+def main() -> None:
+    from playground.runner import ModelRunner
+
+    runner = ModelRunner.load()
+    print(
+        f"Loaded {runner.name} from {runner.source.kind} ({runner.source.location}) "
+        f"in {runner.source.load_s:.1f} s"
+    )
+    build_demo(runner).launch(theme=THEME, css=CSS)
+
+
+if __name__ == "__main__":
+    main()

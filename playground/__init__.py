@@ -1,0 +1,1 @@
+"""LLM Inference Playground: see what a language model does while it generates text."""

@@ -1,0 +1,40 @@
+"""Limits and defaults in one place. Every number a user can run into lives here, once."""
+
+import os
+from pathlib import Path
+
+DEFAULT_MODEL = "SmolLM2-135M-Instruct"
+
+# Tokenizer explorer: text longer than this is refused with a message saying so.
+MAX_TOKENIZE_CHARS = 20_000
+# Tokens drawn as coloured spans before the view says "... N more" (the counts stay exact).
+MAX_TOKENS_SHOWN = 2_000
+
+# Prompts fed to the model (later tabs).
+MAX_PROMPT_TOKENS = 2_048
+
+# How long we wait to learn whether the Hugging Face Hub is reachable before going offline.
+HUB_PROBE_TIMEOUT_S = 2.0
+
+# Queue: heavy model calls share one pool; the queue refuses work past this many waiting.
+MODEL_CONCURRENCY = 1
+QUEUE_MAX_SIZE = 64
+
+
+def cache_dir() -> Path:
+    """Where converted weights and downloaded tokenizers are kept between starts."""
+    if os.environ.get("PLAYGROUND_CACHE"):
+        return Path(os.environ["PLAYGROUND_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "llm-playground"
+
+
+def num_threads() -> int:
+    """Torch intra-op threads: every core this process may use (PLAYGROUND_THREADS overrides)."""
+    if os.environ.get("PLAYGROUND_THREADS"):
+        return max(1, int(os.environ["PLAYGROUND_THREADS"]))
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+# Light events (tokenizing, re-drawing) run this many at once, beside the model pool.
+LIGHT_CONCURRENCY = 8

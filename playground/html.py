@@ -1,0 +1,70 @@
+"""Pure HTML builders: plain data -> an HTML string (no torch, no gradio).
+
+Every piece of user text is escaped here, so a prompt cannot inject markup into the page.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from playground.i18n import t
+
+PALETTE_SIZE = 8  # colours cycle through .pg-c0 … .pg-c7 (assets/style.css)
+
+
+def _tooltip(token: dict) -> str:
+    lines = [
+        t(
+            "tokenizer.tooltip",
+            **{k: token[k] for k in ("id", "start", "end", "num_bytes")},
+            piece=repr(token["piece"]),
+        )
+    ]
+    if token.get("special"):
+        lines.append(t("tokenizer.special"))
+    if token.get("note"):
+        lines.append(token["note"])
+    return "\n".join(lines)
+
+
+def token_spans(tokens: list[dict], show_ids: bool, limit: int | None = None, elem_class: str = "") -> str:
+    """Coloured token chips in text order; a newline token also breaks the line, as the text does."""
+    shown = tokens if limit is None else tokens[:limit]
+    chips = []
+    for index, token in enumerate(shown):
+        classes = ["pg-tok", f"pg-c{index % PALETTE_SIZE}"]
+        if token.get("special"):
+            classes.append("pg-special")
+        if token.get("partial"):
+            classes.append("pg-partial")
+        chip = f'<span class="pg-label">{escape(token["label"]) or "&nbsp;"}</span>'
+        if show_ids:
+            chip += f'<span class="pg-id">{token["id"]}</span>'
+        chips.append(f'<span class="{" ".join(classes)}" title="{escape(_tooltip(token))}">{chip}</span>')
+        if token["label"].endswith("↵"):
+            chips.append("<br>")
+    more = ""
+    if limit is not None and len(tokens) > limit:
+        more = f'<div class="pg-more">{escape(t("tokenizer.more_tokens", count=len(tokens) - limit))}</div>'
+    return f'<div class="pg-tokens {elem_class}">{"".join(chips)}</div>{more}'
+
+
+def comparison(rows: list[dict], show_ids: bool, limit: int) -> str:
+    """One block per tokenizer: name, note and count, then its tokens (or why it is missing)."""
+    blocks = []
+    for row in rows:
+        head = (
+            f'<span class="pg-cmp-name">{escape(row["name"])}</span> '
+            f'<span class="pg-cmp-note">{escape(row["note"])}</span>'
+        )
+        if row.get("tokens") is None:
+            body = f'<div class="pg-cmp-missing">{escape(row["error"])}</div>'
+            count = "–"
+        else:
+            body = token_spans(row["tokens"], show_ids, limit)
+            count = f"{len(row['tokens']):,}"
+        blocks.append(
+            f'<div class="pg-cmp-row" data-tokenizer="{escape(row["name"])}">'
+            f'<div class="pg-cmp-head">{head}<span class="pg-cmp-count">{count}</span></div>{body}</div>'
+        )
+    return f'<div class="pg-cmp">{"".join(blocks)}</div>'

@@ -1,0 +1,160 @@
+"""ModelRunner: the one loaded model, shared by every tab.
+
+It owns the model, the tokenizer, the device and the lock that serialises heavy work. Its methods
+take and return plain data (token ids, tensors, small frozen dataclasses), so every tab and every
+test goes through the same path.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from playground import config, models
+
+
+@dataclass(frozen=True)
+class Encoding:
+    text: str  # the string that was tokenized (the chat-wrapped prompt when chat=True)
+    ids: list[int]  # (T,)
+    offsets: list[tuple[int, int]]  # (T, 2) character offsets into `text`
+    special: list[bool]  # (T,) whether each token is a special token
+
+
+@dataclass(frozen=True)
+class ForwardResult:
+    logits: torch.Tensor  # (T, vocab) float32
+    attentions: tuple[torch.Tensor, ...] | None  # layers x (heads, T, T), when asked for
+
+
+@dataclass(frozen=True)
+class StepResult:
+    logits: torch.Tensor  # (vocab,) float32: the scores for the next token
+    cache: object  # transformers Cache holding keys and values for every position so far
+    seconds: float
+
+
+@dataclass
+class ModelRunner:
+    model: torch.nn.Module
+    tokenizer: object
+    source: models.ModelSource
+    name: str
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    _tokenizers: dict = field(default_factory=dict)  # registry tokenizers loaded so far
+
+    @classmethod
+    def load(cls, name: str | None = None) -> ModelRunner:
+        torch.set_num_threads(config.num_threads())
+        model, tokenizer, spec, source = models.load_model(name)
+        model.eval()
+        label = spec.name if spec else source.location
+        return cls(model=model, tokenizer=tokenizer, source=source, name=label)
+
+    # --- tokens -----------------------------------------------------------------------------
+
+    @property
+    def num_layers(self) -> int:
+        return self.model.config.num_hidden_layers
+
+    @property
+    def eos_token_ids(self) -> list[int]:
+        eos = self.model.generation_config.eos_token_id
+        if eos is None:
+            eos = self.tokenizer.eos_token_id
+        return [eos] if isinstance(eos, int) else list(eos or [])
+
+    def apply_chat_template(self, messages: list[dict], add_generation_prompt: bool = True) -> str:
+        """The messages as the model sees them: the chat template rendered to one string."""
+        return self.tokenizer.apply_chat_template(
+            messages, add_generation_prompt=add_generation_prompt, tokenize=False
+        )
+
+    def tokenize(self, text: str, chat: bool = False) -> Encoding:
+        """Token ids and character offsets; with chat=True the text is wrapped as a user message."""
+        if chat:
+            text = self.apply_chat_template([{"role": "user", "content": text}])
+        enc = self.tokenizer(text, return_offsets_mapping=True, add_special_tokens=not chat)
+        special_ids = set(self.tokenizer.all_special_ids)
+        ids = list(enc["input_ids"])
+        return Encoding(
+            text=text,
+            ids=ids,
+            offsets=[tuple(o) for o in enc["offset_mapping"]],
+            special=[i in special_ids for i in ids],
+        )
+
+    def tokenizer_for(self, name: str):
+        """A registry tokenizer (Hub ones loaded once, then kept); the model's own for "model"."""
+        spec = models.TOKENIZERS[name]
+        if spec.kind == "model":
+            return self.tokenizer
+        if spec.kind != "hub":
+            raise ValueError(f"{name!r} is not a learned tokenizer")
+        with self.lock:
+            if name not in self._tokenizers:
+                self._tokenizers[name] = models.load_hub_tokenizer(spec)
+            return self._tokenizers[name]
+
+    # --- model calls --------------------------------------------------------------------------
+
+    def _ids_tensor(self, ids) -> torch.Tensor:
+        return torch.as_tensor(ids, dtype=torch.long, device=self.device).reshape(1, -1)
+
+    @torch.inference_mode()
+    def forward(self, ids, attentions: bool = False) -> ForwardResult:
+        """Logits for every position; attention weights too when asked, from eager attention."""
+        input_ids = self._ids_tensor(ids)
+        with self.lock:
+            if not attentions:
+                out = self.model(input_ids=input_ids, use_cache=False)
+                return ForwardResult(logits=out.logits[0].float(), attentions=None)
+            # SDPA never materialises the weights: switch to eager for this call only.
+            previous = self.model.config._attn_implementation
+            self.model.set_attn_implementation("eager")
+            try:
+                out = self.model(input_ids=input_ids, use_cache=False, output_attentions=True)
+            finally:
+                self.model.set_attn_implementation(previous)
+        return ForwardResult(
+            logits=out.logits[0].float(), attentions=tuple(a[0].float() for a in out.attentions)
+        )
+
+    @torch.inference_mode()
+    def prefill(self, ids) -> StepResult:
+        """Run the whole prompt once, filling the KV cache; logits for the token after it."""
+        from transformers import DynamicCache
+
+        input_ids = self._ids_tensor(ids)
+        cache = DynamicCache(config=self.model.config)
+        with self.lock:
+            start = time.perf_counter()
+            out = self.model(input_ids=input_ids, past_key_values=cache, use_cache=True)
+            logits = out.logits[0, -1].float()
+            seconds = time.perf_counter() - start
+        return StepResult(logits=logits, cache=out.past_key_values, seconds=seconds)
+
+    @torch.inference_mode()
+    def decode_step(self, token_id: int, cache) -> StepResult:
+        """Feed one token, reusing the cache for every earlier position."""
+        input_ids = self._ids_tensor([token_id])
+        with self.lock:
+            start = time.perf_counter()
+            out = self.model(input_ids=input_ids, past_key_values=cache, use_cache=True)
+            logits = out.logits[0, -1].float()
+            seconds = time.perf_counter() - start
+        return StepResult(logits=logits, cache=out.past_key_values, seconds=seconds)
+
+    @staticmethod
+    def cache_bytes(cache) -> int:
+        """Bytes actually held by the cache's key and value tensors."""
+        total = 0
+        for layer in cache.layers:
+            for tensor in (layer.keys, layer.values):
+                if tensor is not None:
+                    total += tensor.numel() * tensor.element_size()
+        return total

@@ -1,0 +1,1 @@
+"""One module per tab, each ``build(runner) -> None`` inside a gr.Tab: wiring only."""

@@ -1,0 +1,50 @@
+"""The launched app through gradio_client: the /tokenize endpoint of API.md."""
+
+from __future__ import annotations
+
+import pytest
+from gradio_client import Client
+
+from playground import config
+
+pytestmark = pytest.mark.real
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    return Client(app_url, verbose=False)
+
+
+def test_app_builds_without_launching(real_runner):
+    import app
+
+    demo = app.build_demo(real_runner)
+    assert "/tokenize" in {f"/{dep.api_name}" for dep in demo.fns.values() if dep.api_name}
+
+
+def test_tokenize_returns_the_model_tokenizers_ids(client, tokenizer):
+    text = "The capital of France is Paris. తెలుగు 🙂"
+    result = client.predict(text, "", api_name="/tokenize")
+    encoding = tokenizer(text, return_offsets_mapping=True)
+    assert result["tokenizer"] == "model"
+    assert [t["id"] for t in result["tokens"]] == encoding["input_ids"]
+    assert [[t["start"], t["end"]] for t in result["tokens"]] == [list(o) for o in encoding["offset_mapping"]]
+    assert result["num_tokens"] == len(encoding["input_ids"])
+    assert (result["num_chars"], result["num_bytes"]) == (len(text), len(text.encode()))
+    assert set(result["tokens"][0]) >= {"id", "piece", "start", "end"}
+
+
+def test_tokenize_with_offline_tokenizers(client):
+    assert client.predict("తa", "utf-8 bytes", api_name="/tokenize")["num_tokens"] == 4
+    assert client.predict("తa", "characters", api_name="/tokenize")["num_tokens"] == 2
+
+
+def test_bad_input_gets_a_sentence_and_the_server_keeps_serving(client):
+    assert client.predict("", "", api_name="/tokenize")["num_tokens"] == 0
+    with pytest.raises(Exception, match="Unknown tokenizer 'klingon'"):
+        client.predict("hi", "klingon", api_name="/tokenize")
+    with pytest.raises(Exception, match="at most"):
+        client.predict("x" * (config.MAX_TOKENIZE_CHARS + 1), "", api_name="/tokenize")
+    with pytest.raises(Exception, match="not available offline"):
+        client.predict("hi", "GPT-2", api_name="/tokenize")
+    assert client.predict("still here", "", api_name="/tokenize")["num_tokens"] == 2
