@@ -8,7 +8,7 @@ import gradio as gr
 
 from playground import config
 from playground.i18n import t
-from playground.ui import tokenizer
+from playground.ui import logits, tokenizer
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 THEME = gr.themes.Default()
@@ -36,6 +36,7 @@ def build_demo(runner) -> gr.Blocks:
         gr.Markdown(model_line(runner), elem_id="model-source")
         with gr.Tabs():
             tokenizer.build(runner)
+            logits.build(runner)
     demo.queue(default_concurrency_limit=config.MODEL_CONCURRENCY, max_size=config.QUEUE_MAX_SIZE)
     return demo
 

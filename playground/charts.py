@@ -56,3 +56,74 @@ def language_cost(rows: list[dict]) -> go.Figure:
     )
     fig.update_yaxes(rangemode="tozero")
     return fig
+
+
+GREY = "#c8c8c8"
+
+
+def sampling_pipeline(view: dict) -> go.Figure:
+    """One panel per stage, side by side, the same tokens in every row.
+
+    Logit panels draw each token's score after that stage; a token the stage cut keeps its last
+    value in grey, marked "cut". The last panel draws the final probabilities, the sampled token
+    in orange.
+    """
+    stages = view["stages"]
+    positions = list(range(len(view["labels"])))
+
+    def title(name: str, kept: int, entropy: float) -> str:
+        return f"{t(f'chart.stage.{name}')}<br><sup>{t('chart.stage_sub', kept=kept, entropy=entropy)}</sup>"
+
+    titles = [title(s["name"], s["kept"], s["entropy"]) for s in stages]
+    titles.append(title("final", view["final_kept"], view["final_entropy"]))
+    fig = make_subplots(
+        rows=1, cols=len(stages) + 1, shared_yaxes=True, horizontal_spacing=0.012, subplot_titles=titles
+    )
+    for col, stage in enumerate(stages, start=1):
+        values = [v if v is not None else 0.0 for v in stage["values"]]
+        fig.add_trace(
+            go.Bar(
+                x=values,
+                y=positions,
+                orientation="h",
+                marker_color=[GREY if cut else BLUE for cut in stage["removed"]],
+                text=[
+                    t("chart.cut") if cut else f"{v:.2f}"
+                    for v, cut in zip(values, stage["removed"], strict=True)
+                ],
+                textposition="auto",
+                customdata=view["labels"],
+                hovertemplate="%{customdata}: %{x:.3f}<extra>" + stage["name"] + "</extra>",
+                name=stage["name"],
+            ),
+            row=1,
+            col=col,
+        )
+    fig.add_trace(
+        go.Bar(
+            x=view["final"],
+            y=positions,
+            orientation="h",
+            marker_color=[ORANGE if i == view["sampled"] else BLUE for i in positions],
+            text=[f"{p:.1%}" if p > 0 else "0" for p in view["final"]],
+            textposition="auto",
+            customdata=view["labels"],
+            hovertemplate="%{customdata}: p = %{x:.4f}<extra>final</extra>",
+            name="final",
+        ),
+        row=1,
+        col=len(stages) + 1,
+    )
+    fig.update_yaxes(
+        tickvals=positions, ticktext=view["labels"], autorange="reversed", tickfont=dict(family="monospace")
+    )
+    fig.update_xaxes(showticklabels=False)
+    fig.update_annotations(font_size=11)
+    fig.update_layout(
+        title=t("chart.pipeline_title"),
+        showlegend=False,
+        height=140 + 24 * len(positions),
+        margin=dict(l=90, r=10, t=90, b=10),
+        template="plotly_white",
+    )
+    return fig

@@ -38,3 +38,11 @@ def num_threads() -> int:
 
 # Light events (tokenizing, re-drawing) run this many at once, beside the model pool.
 LIGHT_CONCURRENCY = 8
+
+# Logits to token.
+MAX_NEW_TOKENS = 256  # generation cap per request
+MAX_STOP_STRINGS = 8
+ALTERNATIVES_SHOWN = 5  # top alternatives kept for each generated token
+STAGE_TOKENS_SHOWN = 12  # tokens drawn per stage in the pipeline chart
+FINAL_TOKENS_LISTED = 200  # /next_token lists at most this many non-zero final probabilities
+STAGE_TOP_LISTED = 10  # /next_token lists this many top tokens per stage

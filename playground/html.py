@@ -68,3 +68,25 @@ def comparison(rows: list[dict], show_ids: bool, limit: int) -> str:
             f'<div class="pg-cmp-head">{head}<span class="pg-cmp-count">{count}</span></div>{body}</div>'
         )
     return f'<div class="pg-cmp">{"".join(blocks)}</div>'
+
+
+def _prob_colour(prob: float) -> str:
+    """Red for an unlikely choice, through yellow, to green for a near-certain one."""
+    return f"hsl({round(120 * max(0.0, min(1.0, prob)))}, 75%, 78%)"
+
+
+def generated_tokens(tokens: list[dict]) -> str:
+    """Generated tokens coloured by the probability they were chosen with; the tooltip lists the
+    alternatives at that step. Each dict: label, prob, top [(label, prob), ...]."""
+    chips = []
+    for step, token in enumerate(tokens, start=1):
+        lines = [f"#{step} · {t('logits.tooltip', prob=token['prob'])}"]
+        lines += [f"{label}  {prob:.1%}" for label, prob in token["top"]]
+        label = escape(token["label"]) or "&nbsp;"
+        chips.append(
+            f'<span class="pg-tok pg-gen" style="background:{_prob_colour(token["prob"])}" '
+            f'title="{escape(chr(10).join(lines))}"><span class="pg-label">{label}</span></span>'
+        )
+        if token["label"].endswith("↵"):
+            chips.append("<br>")
+    return f'<div class="pg-tokens pg-generated">{"".join(chips)}</div>'

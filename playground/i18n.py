@@ -69,6 +69,77 @@ EN: dict[str, str] = {
     ),
     "tokenizer.tooltip": "id {id} · piece {piece} · chars {start}–{end} · {num_bytes} byte(s)",
     "tokenizer.special": "special token",
+    # logits tab
+    "tab.logits": "Logits to token",
+    "logits.explain": (
+        "### From logits to one token\n"
+        "For every position the model outputs one **logit** per vocabulary entry: 49,152 scores, "
+        "not probabilities (they can be any real number and do not sum to anything). "
+        "*Softmax* turns scores into probabilities: $p_i = e^{z_i} / \\sum_j e^{z_j}$. "
+        "Before that, each stage below reshapes the scores, in this order (the order transformers "
+        "applies them; the course's figure shows another):\n\n"
+        "1. **Penalties**: the *repetition penalty* (CTRL, as transformers) divides a positive logit of a token "
+        "already in the text by the penalty and multiplies a negative one; the *frequency* and *presence* "
+        "penalties (the OpenAI / vLLM definition, which transformers does not have) subtract "
+        "$\\text{frequency} \\times \\text{count} + \\text{presence} \\times [\\text{count} > 0]$.\n"
+        "2. **Temperature** divides every logit by $T$: below 1 sharpens, above 1 flattens; $T = 0$ means greedy "
+        "(always the most likely token).\n"
+        "3. **Top-k** keeps the $k$ highest scores (0 = off).\n"
+        "4. **Top-p** (nucleus) keeps the smallest set of most likely tokens whose probabilities reach $p$ (1 = off).\n"
+        "5. **Min-p** keeps tokens at least $\\text{min-p}$ times as likely as the top one (0 = off).\n\n"
+        "Then softmax, and one token is drawn with those probabilities (the seed makes the draw repeatable). "
+        "Moving a slider never re-runs the model: the prompt's logits are computed once and only this "
+        "cheap pipeline runs again. Greyed bars are tokens a stage cut; each panel shows how many tokens "
+        "survive and the entropy (uncertainty, in bits) of what is left."
+    ),
+    "logits.prompt": "Prompt",
+    "logits.chat": "Wrap in the chat template",
+    "logits.temperature": "Temperature (0 = greedy)",
+    "logits.top_k": "Top-k (0 = off)",
+    "logits.top_p": "Top-p (1 = off)",
+    "logits.min_p": "Min-p (0 = off)",
+    "logits.presence": "Presence penalty (0 = off)",
+    "logits.frequency": "Frequency penalty (0 = off)",
+    "logits.repetition": "Repetition penalty (1 = off)",
+    "logits.seed": "Seed",
+    "logits.new_seed": "Draw again (new seed)",
+    "logits.empty_prompt": "Type a prompt to see the model's next-token scores.",
+    "logits.summary": (
+        "**Sampled:** `{token}` with probability **{prob:.1%}** · {kept:,} of {vocab:,} tokens could have been "
+        "chosen · entropy of the final distribution {entropy:.2f} bits"
+    ),
+    "logits.summary_greedy": "**Greedy (temperature 0):** `{token}`, the most likely token after the penalties, with probability 1",
+    "logits.generate_heading": "Generate: the same pipeline, token after token",
+    "logits.generate_explain": (
+        "Each new token is chosen by the pipeline above, then fed back in. Penalties count the prompt and "
+        "everything generated so far. Generation stops at the end-of-sequence token (not before *min new "
+        "tokens*), at a stop string (one per line; it may span several tokens and is left out of the text), "
+        "or after *max new tokens*. Each token is coloured by the probability it was chosen with; hover it "
+        "for the alternatives. With the KV cache off, every step re-runs the whole sequence: the same tokens, "
+        "only slower."
+    ),
+    "logits.max_new_tokens": "Max new tokens",
+    "logits.min_new_tokens": "Min new tokens (end-of-sequence suppressed until then)",
+    "logits.stop": "Stop strings (one per line; \\n for a newline)",
+    "logits.use_cache": "Use the KV cache",
+    "logits.generate": "Generate",
+    "logits.stop_reason.eos": "Stopped because the model chose its end-of-sequence token.",
+    "logits.stop_reason.stop": "Stopped because a stop string appeared (it is left out of the text).",
+    "logits.stop_reason.length": "Stopped because it reached max new tokens ({max_new_tokens}).",
+    "logits.running": "Generating… {count} token(s) so far.",
+    "logits.timing": (
+        "**{count}** tokens · time to first token **{ttft_ms:.0f} ms** · time per output token **{tpot_ms:.1f} ms** "
+        "(mean of the {later} tokens after the first) · **{tps:.1f}** tokens/s · KV cache {cache} · measured on this "
+        "machine, model time only"
+    ),
+    "logits.cache_on": "on",
+    "logits.cache_off": "off",
+    "logits.steps": "Every step: the chosen token and its top alternatives",
+    "logits.col.step": "step",
+    "logits.col.token": "token",
+    "logits.col.prob": "probability",
+    "logits.col.alternatives": "top alternatives",
+    "logits.tooltip": "p = {prob:.1%}",
     # errors
     "error.unknown_tokenizer": "Unknown tokenizer {name!r}. Choose one of: {known}.",
     "error.hub_tokenizer": "The {name} tokenizer is not available offline; choose one of the offline tokenizers ({offline}).",
@@ -77,11 +148,22 @@ EN: dict[str, str] = {
     "chart.tokens_per_char": "Tokens per character",
     "chart.vs_english": "Tokens relative to English",
     "chart.language": "Language",
+    "chart.stage.raw": "Raw logits",
+    "chart.stage.penalties": "After penalties",
+    "chart.stage.temperature": "After temperature",
+    "chart.stage.top_k": "After top-k",
+    "chart.stage.top_p": "After top-p",
+    "chart.stage.min_p": "After min-p",
+    "chart.stage.final": "Final probabilities",
+    "chart.stage_sub": "{kept:,} kept · {entropy:.2f} bits",
+    "chart.cut": "cut",
+    "chart.pipeline_title": "The next token's scores, stage by stage",
 }
 
 TE: dict[str, str] = {
     "app.title": "LLM ఇన్ఫరెన్స్ ప్లేగ్రౌండ్",
     "tab.tokenizer": "టోకనైజర్ ఎక్స్‌ప్లోరర్",
+    "tab.logits": "లాజిట్స్ నుండి టోకెన్",
     "tokenizer.input": "వచనం",
     "tokenizer.examples": "ఉదాహరణలు",
 }

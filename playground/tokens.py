@@ -96,6 +96,7 @@ def byte_level_decoder() -> dict[str, int]:
     return {chr(c): b for b, c in zip(printable, chars, strict=False)}
 
 
+@cache
 def tokenizer_scheme(tokenizer) -> str:
     """How the vocabulary spells bytes: "byte_level", "sentencepiece", "wordpiece" or "plain"."""
     backend = getattr(tokenizer, "backend_tokenizer", None)
@@ -330,3 +331,11 @@ def language_cost(runner, tokenizer: str = "") -> list[dict]:
 def span_dicts(result: TokenizeResult) -> list[dict]:
     """Plain dicts for the HTML builders, which never see our dataclasses' module."""
     return [asdict(t) for t in result.tokens]
+
+
+def token_label(tokenizer, token_id: int) -> str:
+    """A single token's readable text (␣ for a space, ‹hex› for part of a character)."""
+    piece = tokenizer.convert_ids_to_tokens(int(token_id))
+    if int(token_id) in set(tokenizer.all_special_ids):
+        return piece
+    return readable(piece_bytes(piece, tokenizer_scheme(tokenizer)))[0]

@@ -1,0 +1,182 @@
+"""Step-by-step decoding over the runner, sampling through the same pipeline, with stop rules.
+
+One step: take the logits for the next position, run the sampling pipeline (penalties counting
+prompt and generated tokens), pick a token, feed it back. With the KV cache, each step feeds only
+the new token; without it (the teaching contrast) each step re-runs the whole sequence.
+
+Generation stops for the first of these reasons:
+- ``eos``: the model chose its end-of-sequence token (suppressed until ``min_new_tokens``);
+- ``stop``: the decoded text now contains a stop string (also one that spans tokens); the text
+  returned ends before it;
+- ``length``: ``max_new_tokens`` were generated.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import torch
+
+from playground import config
+from playground.sampling import SamplingParams, draw, make_generator, run_pipeline
+
+
+class GenerationError(ValueError):
+    """A setting the user can fix; the message says how."""
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    sampling: SamplingParams = field(default_factory=SamplingParams)
+    max_new_tokens: int = 32
+    min_new_tokens: int = 0
+    stop: tuple[str, ...] = ()
+    use_cache: bool = True
+    seed: int = 0
+
+    def validate(self) -> GenerationParams:
+        self.sampling.validate()
+        if not 1 <= self.max_new_tokens <= config.MAX_NEW_TOKENS:
+            raise GenerationError(f"Max new tokens must be between 1 and {config.MAX_NEW_TOKENS}.")
+        if not 0 <= self.min_new_tokens <= self.max_new_tokens:
+            raise GenerationError(
+                f"Min new tokens ({self.min_new_tokens}) must be between 0 and max new tokens "
+                f"({self.max_new_tokens})."
+            )
+        if len(self.stop) > config.MAX_STOP_STRINGS:
+            raise GenerationError(f"Give at most {config.MAX_STOP_STRINGS} stop strings.")
+        return self
+
+
+def parse_stop(text: str) -> tuple[str, ...]:
+    """Stop strings, one per line; empty lines are ignored. Escapes ``\\n`` and ``\\t`` are read."""
+    lines = (line.replace("\\n", "\n").replace("\\t", "\t") for line in (text or "").splitlines())
+    return tuple(line for line in lines if line)
+
+
+@dataclass(frozen=True)
+class GeneratedToken:
+    id: int
+    token: str  # the token's text on its own
+    prob: float  # the probability it was chosen with (after every stage)
+    top: tuple[tuple[int, str, float], ...]  # the most likely alternatives at this step
+
+
+@dataclass(frozen=True)
+class GenerationState:
+    """What has happened so far; yielded after every token, the last one with ``stop_reason`` set."""
+
+    tokens: tuple[GeneratedToken, ...]
+    text: str
+    stop_reason: str | None  # "eos" | "stop" | "length" once finished
+    ttft_s: float  # prompt in -> first token chosen
+    step_s: tuple[float, ...]  # each later token's time
+    elapsed_s: float
+
+    @property
+    def tpot_s(self) -> float:
+        """Mean time per output token after the first."""
+        return sum(self.step_s) / len(self.step_s) if self.step_s else 0.0
+
+    @property
+    def tokens_per_s(self) -> float:
+        return len(self.tokens) / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    def to_api(self) -> dict:
+        return {
+            "text": self.text,
+            "stop_reason": self.stop_reason,
+            "tokens": [{"id": t.id, "token": t.token, "prob": t.prob} for t in self.tokens],
+            "ttft_s": self.ttft_s,
+            "tpot_s": self.tpot_s,
+            "tokens_per_s": self.tokens_per_s,
+        }
+
+
+def find_stop(text: str, stops: tuple[str, ...], search_from: int = 0) -> int | None:
+    """Index of the earliest stop string in ``text`` starting at or after ``search_from``."""
+    hits = [i for s in stops if (i := text.find(s, search_from)) >= 0]
+    return min(hits) if hits else None
+
+
+def _alternatives(runner, probs: torch.Tensor, n: int) -> tuple[tuple[int, str, float], ...]:
+    values, ids = torch.topk(probs, n)
+    return tuple(
+        (int(i), runner.tokenizer.decode([int(i)]), float(v))
+        for v, i in zip(values, ids, strict=True)
+        if v > 0
+    )
+
+
+def generate_stream(runner, prompt_ids: list[int], params: GenerationParams) -> Iterator[GenerationState]:
+    """Decode token by token, yielding the state after each one."""
+    params.validate()
+    generator = make_generator(params.seed)
+    eos_ids = runner.eos_token_ids
+    ids = list(prompt_ids)
+    new_ids: list[int] = []
+    tokens: list[GeneratedToken] = []
+    step_s: list[float] = []
+    text, stop_reason = "", None
+    ttft_s = 0.0
+    step_start = time.perf_counter()  # each step is timed from its model call to its chosen token
+
+    if params.use_cache:
+        step = runner.prefill(ids)
+        logits, cache = step.logits, step.cache
+    else:
+        logits, cache = runner.forward(ids).logits[-1], None
+
+    while True:
+        suppress = eos_ids if len(new_ids) < params.min_new_tokens else ()
+        result = run_pipeline(logits, ids, params.sampling, suppress_ids=suppress, with_entropy=False)
+        token_id = draw(result.probs, generator)
+        spent = time.perf_counter() - step_start
+        if new_ids:
+            step_s.append(spent)
+        else:
+            ttft_s = spent
+
+        ids.append(token_id)
+        new_ids.append(token_id)
+        tokens.append(
+            GeneratedToken(
+                id=token_id,
+                token=runner.tokenizer.decode([token_id]),
+                prob=float(result.probs[token_id]),
+                top=_alternatives(runner, result.probs, config.ALTERNATIVES_SHOWN),
+            )
+        )
+        previous_len = len(text)
+        if token_id in eos_ids:
+            text = runner.tokenizer.decode(new_ids[:-1], skip_special_tokens=True)
+            stop_reason = "eos"
+        else:
+            text = runner.tokenizer.decode(new_ids, skip_special_tokens=True)
+            longest = max((len(s) for s in params.stop), default=0)
+            # A character completed by this token can change the text's tail: look back a little.
+            cut = find_stop(text, params.stop, max(0, previous_len - longest - 2))
+            if cut is not None:
+                text, stop_reason = text[:cut], "stop"
+            elif len(new_ids) >= params.max_new_tokens:
+                stop_reason = "length"
+
+        # Time spent by the consumer between steps (drawing the UI) is not the model's time.
+        yield GenerationState(tuple(tokens), text, stop_reason, ttft_s, tuple(step_s), ttft_s + sum(step_s))
+        if stop_reason:
+            return
+
+        step_start = time.perf_counter()
+        if params.use_cache:
+            step = runner.decode_step(token_id, cache)
+            logits, cache = step.logits, step.cache
+        else:
+            logits = runner.forward(ids).logits[-1]
+
+
+def generate(runner, prompt_ids: list[int], params: GenerationParams) -> GenerationState:
+    """Run to the end and return the final state."""
+    return deque(generate_stream(runner, prompt_ids, params), maxlen=1)[0]
