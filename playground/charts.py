@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from playground.i18n import t
@@ -61,69 +62,94 @@ def language_cost(rows: list[dict]) -> go.Figure:
 GREY = "#c8c8c8"
 
 
+def _fast_figure(data: list[dict], layout: dict) -> go.Figure:
+    """A Figure from plain dicts without plotly's per-property validation.
+
+    Validation costs ~50 ms for the pipeline chart, which redraws on every slider move; the
+    tests rebuild each such figure with validation on, so a wrong property still fails there.
+    """
+    return go.Figure(data=data, layout=layout, _validate=False)
+
+
 def sampling_pipeline(view: dict) -> go.Figure:
     """One panel per stage, side by side, the same tokens in every row.
 
     Logit panels draw each token's score after that stage; a token the stage cut keeps its last
     value in grey, marked "cut". The last panel draws the final probabilities, the sampled token
-    in orange.
+    in orange. Built from plain dicts (see ``_fast_figure``): it redraws on every slider move.
     """
     stages = view["stages"]
     positions = list(range(len(view["labels"])))
+    panels = len(stages) + 1
+    gap = 0.012
+    width = (1 - gap * (panels - 1)) / panels
 
     def title(name: str, kept: int, entropy: float) -> str:
         return f"{t(f'chart.stage.{name}')}<br><sup>{t('chart.stage_sub', kept=kept, entropy=entropy)}</sup>"
 
     titles = [title(s["name"], s["kept"], s["entropy"]) for s in stages]
     titles.append(title("final", view["final_kept"], view["final_entropy"]))
-    fig = make_subplots(
-        rows=1, cols=len(stages) + 1, shared_yaxes=True, horizontal_spacing=0.012, subplot_titles=titles
-    )
+
+    def bar(col: int, x, colours, text, hover: str, name: str) -> dict:
+        return {
+            "type": "bar",
+            "orientation": "h",
+            "x": x,
+            "y": positions,
+            "xaxis": f"x{col}" if col > 1 else "x",
+            "yaxis": "y",
+            "marker": {"color": colours},
+            "text": text,
+            "textposition": "auto",
+            "customdata": view["labels"],
+            "hovertemplate": hover + f"<extra>{name}</extra>",
+            "name": name,
+        }
+
+    data = []
     for col, stage in enumerate(stages, start=1):
         values = [v if v is not None else 0.0 for v in stage["values"]]
-        fig.add_trace(
-            go.Bar(
-                x=values,
-                y=positions,
-                orientation="h",
-                marker_color=[GREY if cut else BLUE for cut in stage["removed"]],
-                text=[
-                    t("chart.cut") if cut else f"{v:.2f}"
-                    for v, cut in zip(values, stage["removed"], strict=True)
-                ],
-                textposition="auto",
-                customdata=view["labels"],
-                hovertemplate="%{customdata}: %{x:.3f}<extra>" + stage["name"] + "</extra>",
-                name=stage["name"],
-            ),
-            row=1,
-            col=col,
+        cuts = stage["removed"]
+        text = [t("chart.cut") if cut else f"{v:.2f}" for v, cut in zip(values, cuts, strict=True)]
+        colours = [GREY if cut else BLUE for cut in cuts]
+        data.append(bar(col, values, colours, text, "%{customdata}: %{x:.3f}", stage["name"]))
+    final_colours = [ORANGE if i == view["sampled"] else BLUE for i in positions]
+    final_text = [f"{p:.1%}" if p >= 0.001 else ("<0.1%" if p > 0 else "0") for p in view["final"]]
+    data.append(bar(panels, view["final"], final_colours, final_text, "%{customdata}: p = %{x:.4f}", "final"))
+
+    layout = {
+        "title": {"text": t("chart.pipeline_title")},
+        "showlegend": False,
+        "height": 140 + 24 * len(positions),
+        "margin": {"l": 90, "r": 10, "t": 90, "b": 10},
+        "template": pio.templates["plotly_white"],
+        "yaxis": {
+            "tickvals": positions,
+            "ticktext": view["labels"],
+            "autorange": "reversed",
+            "tickfont": {"family": "monospace"},
+            "anchor": "x",
+        },
+        "annotations": [],
+    }
+    for col in range(1, panels + 1):
+        left = (col - 1) * (width + gap)
+        layout["xaxis" if col == 1 else f"xaxis{col}"] = {
+            "domain": [left, left + width],
+            "showticklabels": False,
+            "anchor": "y",
+        }
+        layout["annotations"].append(
+            {
+                "text": titles[col - 1],
+                "x": left + width / 2,
+                "y": 1.0,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 11},
+            }
         )
-    fig.add_trace(
-        go.Bar(
-            x=view["final"],
-            y=positions,
-            orientation="h",
-            marker_color=[ORANGE if i == view["sampled"] else BLUE for i in positions],
-            text=[f"{p:.1%}" if p > 0 else "0" for p in view["final"]],
-            textposition="auto",
-            customdata=view["labels"],
-            hovertemplate="%{customdata}: p = %{x:.4f}<extra>final</extra>",
-            name="final",
-        ),
-        row=1,
-        col=len(stages) + 1,
-    )
-    fig.update_yaxes(
-        tickvals=positions, ticktext=view["labels"], autorange="reversed", tickfont=dict(family="monospace")
-    )
-    fig.update_xaxes(showticklabels=False)
-    fig.update_annotations(font_size=11)
-    fig.update_layout(
-        title=t("chart.pipeline_title"),
-        showlegend=False,
-        height=140 + 24 * len(positions),
-        margin=dict(l=90, r=10, t=90, b=10),
-        template="plotly_white",
-    )
-    return fig
+    return _fast_figure(data, layout)

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from gradio_client import Client
 
 from playground import config
 
 pytestmark = pytest.mark.real
 
 
-@pytest.fixture(scope="module")
-def client(app_url):
-    return Client(app_url, verbose=False)
-
-
 def test_app_builds_without_launching(real_runner):
     import app
 
     demo = app.build_demo(real_runner)
-    assert "/tokenize" in {f"/{dep.api_name}" for dep in demo.fns.values() if dep.api_name}
+    public = {
+        f"/{dep.api_name}" for dep in demo.fns.values() if dep.api_name and dep.api_visibility == "public"
+    }
+    assert public == {"/tokenize", "/next_token", "/generate"}
 
 
 def test_tokenize_returns_the_model_tokenizers_ids(client, tokenizer):

@@ -69,3 +69,35 @@ def test_strings_fall_back_to_english_and_unknown_keys_fail():
     assert i18n.t("tokenizer.more_tokens", count=3) == "… and 3 more tokens (all are counted above)."
     with pytest.raises(KeyError):
         i18n.t("no.such.key")
+
+
+def _pipeline_view():
+    stage = {"kept": 2, "entropy": 1.0, "values": [3.0, 2.0, 1.5], "removed": [False, False, True]}
+    stages = [
+        dict(stage, name=name) for name in ("raw", "penalties", "temperature", "top_k", "top_p", "min_p")
+    ]
+    return {
+        "ids": [5, 6, 7],
+        "labels": ["␣Paris", "␣the", "␣London"],
+        "stages": stages,
+        "final": [0.7, 0.3, 0.0],
+        "final_kept": 2,
+        "final_entropy": 0.88,
+        "sampled": 1,
+        "sampled_prob": 0.3,
+    }
+
+
+def test_pipeline_chart_has_a_panel_per_stage_greys_cuts_and_marks_the_sample():
+    import plotly.graph_objects as go
+
+    fig = charts.sampling_pipeline(_pipeline_view())
+    go.Figure(fig.to_dict())  # the unvalidated fast figure must pass plotly's validation
+    assert len(fig.data) == 7
+    assert list(fig.data[3].marker.color) == [charts.BLUE, charts.BLUE, charts.GREY]
+    assert fig.data[3].text[2] == "cut"
+    assert list(fig.data[6].marker.color) == [charts.BLUE, charts.ORANGE, charts.BLUE]
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles[0].startswith("Raw logits") and titles[-1].startswith("Final probabilities")
+    assert "2 kept · 0.88 bits" in titles[-1]
+    assert list(fig.layout.yaxis.ticktext) == ["␣Paris", "␣the", "␣London"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import partial
+from functools import partial, wraps
 
 import gradio as gr
 
@@ -17,8 +17,10 @@ LIGHT_EVENT = {"concurrency_limit": config.LIGHT_CONCURRENCY}
 
 
 def _user_errors(fn):
-    """Turn the compute modules' user errors into gr.Error sentences."""
+    """Turn the compute modules' user errors into gr.Error sentences (keeping the signature,
+    which gr.api reads for the endpoint's parameters)."""
 
+    @wraps(fn)
     def wrapped(*args, **kwargs):
         try:
             return fn(*args, **kwargs)

@@ -1,0 +1,47 @@
+"""The logits tab in a real browser: sliders redraw the stages, generation streams and stops."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.real]
+
+
+def open_tab(page):
+    page.get_by_role("tab", name="Logits to token").click()
+    page.locator("#lg-pipeline .js-plotly-plot").wait_for()
+
+
+def chart_text(page) -> str:
+    return page.locator("#lg-pipeline .js-plotly-plot").text_content()
+
+
+def test_moving_the_temperature_slider_changes_the_charts(page, artifacts):
+    open_tab(page)
+    before = chart_text(page)
+    assert "After top-p" in before and "Final probabilities" in before
+    page.locator("#lg-top-k input[type=number]").fill("3")
+    page.locator("#lg-top-k input[type=number]").press("Enter")
+    page.wait_for_function("() => document.querySelector('#lg-pipeline').textContent.includes('3 kept')")
+    summary_before = page.locator("#lg-summary").inner_text()
+    slider = page.locator("#lg-temperature input[type=range]")
+    for _ in range(10):
+        slider.press("ArrowLeft")  # 1.0 -> 0.5 in steps of 0.05
+    page.wait_for_function(
+        "old => document.querySelector('#lg-summary').innerText !== old", arg=summary_before
+    )
+    after = chart_text(page)
+    assert after != before
+    page.screenshot(path=str(artifacts / "logits-tab.png"), full_page=True)
+
+
+def test_generate_streams_tokens_and_says_why_it_stopped(page):
+    open_tab(page)
+    page.locator("#lg-temperature input[type=number]").fill("0")
+    page.locator("#lg-temperature input[type=number]").press("Enter")
+    page.locator("#lg-stop textarea").fill("ris.")
+    page.locator("#lg-generate").click()
+    page.wait_for_function("() => document.querySelector('#lg-status').innerText.includes('Stopped')")
+    assert "a stop string appeared" in page.locator("#lg-status").inner_text()
+    assert page.locator("#lg-generated .pg-gen").count() == 2
+    assert "time to first token" in page.locator("#lg-status").inner_text()
