@@ -46,3 +46,8 @@ ALTERNATIVES_SHOWN = 5  # top alternatives kept for each generated token
 STAGE_TOKENS_SHOWN = 12  # tokens drawn per stage in the pipeline chart
 FINAL_TOKENS_LISTED = 200  # /next_token lists at most this many non-zero final probabilities
 STAGE_TOP_LISTED = 10  # /next_token lists this many top tokens per stage
+
+# Attention maps: every layer x head x T x T weight is kept for the session (30 x 9 x 128² x 4 bytes
+# = 17 MiB at the limit), so layer and head changes never re-run the model.
+MAX_ATTENTION_TOKENS = 128
+ATTENTION_STATE_TTL_S = 900  # a session's maps are dropped after this long unused

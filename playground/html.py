@@ -90,3 +90,56 @@ def generated_tokens(tokens: list[dict]) -> str:
         if token["label"].endswith("↵"):
             chips.append("<br>")
     return f'<div class="pg-tokens pg-generated">{"".join(chips)}</div>'
+
+
+def _blue(share: float) -> str:
+    share = max(0.0, min(1.0, share))
+    return f"rgba(37, 99, 235, {0.08 + 0.92 * share:.3f})"
+
+
+def head_grid(values: list[list[float]], scale_max: float, selected: tuple[int, int], fmt: str) -> str:
+    """A layers x heads grid of one per-head summary; each cell carries data-layer/data-head for
+    the click that opens it. ``values[layer][head]``; colour is value / scale_max."""
+    num_heads = len(values[0]) if values else 0
+    head_row = "".join(f"<th>{h}</th>" for h in range(num_heads))
+    rows = []
+    for layer, layer_values in enumerate(values):
+        cells = []
+        for head, value in enumerate(layer_values):
+            mark = " pg-cell-selected" if (layer, head) == selected else ""
+            tip = escape(t("attention.cell_tooltip", layer=layer, head=head, value=format(value, fmt)))
+            colour = _blue(value / scale_max if scale_max else 0.0)
+            cells.append(
+                f'<td class="pg-cell{mark}" data-layer="{layer}" data-head="{head}" title="{tip}" '
+                f'style="background:{colour}"></td>'
+            )
+        rows.append(f"<tr><th>{layer}</th>{''.join(cells)}</tr>")
+    corner = escape(t("attention.grid_corner"))
+    return (
+        f'<table class="pg-grid"><thead><tr><th>{corner}</th>{head_row}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def attended_tokens(
+    labels: list[str], weights: list[float], skip_first: bool, next_label: str, next_prob: float
+) -> str:
+    """The prompt's tokens shaded by the last position's attention, then the predicted token.
+
+    With ``skip_first`` the shading is scaled without position 0 (the attention sink), so the
+    rest stays visible; the tooltips always give the true weights.
+    """
+    shaded = weights[1:] if skip_first and len(weights) > 1 else weights
+    top = max(shaded, default=0.0) or 1.0
+    chips = []
+    for index, (label, weight) in enumerate(zip(labels, weights, strict=True)):
+        share = 0.0 if (skip_first and index == 0) else weight / top
+        style = f"background:{_blue(share)};color:{'#fff' if share > 0.55 else '#111'}"
+        tip = escape(t("attention.token_tooltip", position=index, weight=weight))
+        chips.append(
+            f'<span class="pg-tok pg-attn" style="{style}" title="{tip}">'
+            f'<span class="pg-label">{escape(label) or "&nbsp;"}</span>'
+            f'<span class="pg-id">{weight:.2f}</span></span>'
+        )
+    arrow = escape(t("attention.predicts", token=next_label, prob=next_prob))
+    return f'<div class="pg-tokens pg-attended">{"".join(chips)}<span class="pg-next">{arrow}</span></div>'

@@ -1,0 +1,141 @@
+"""Attention maps per layer and head, and the aggregates the tab draws.
+
+``weights[l, h, i, j]`` is how much position i attends to position j in head h of layer l: the
+softmax of ``q_i . k_j / sqrt(head_dim)`` over j <= i, exactly as the model's eager attention
+returns it with ``output_attentions`` (each row sums to 1; zeros above the diagonal, because a
+token never sees the future). SmolLM2 has 30 layers of 9 query heads; the 9 heads share 3
+key/value heads (grouped-query attention), yet every query head has its own pattern.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from playground import config
+
+MEAN_HEAD = -1  # "all heads": the mean over heads
+
+
+class AttentionError(ValueError):
+    """A request the user can fix; the message says how."""
+
+
+@dataclass(frozen=True)
+class AttentionMaps:
+    ids: list[int]  # (T,)
+    weights: torch.Tensor  # (layers, heads, T, T) float32
+    next_token_id: int  # the model's most likely next token after the prompt
+    next_token_prob: float
+
+    @property
+    def num_layers(self) -> int:
+        return self.weights.shape[0]
+
+    @property
+    def num_heads(self) -> int:
+        return self.weights.shape[1]
+
+    def check(self, layer: int, head: int) -> None:
+        if not 0 <= layer < self.num_layers:
+            raise AttentionError(f"Layer {layer} does not exist: choose 0 to {self.num_layers - 1}.")
+        if not (head == MEAN_HEAD or 0 <= head < self.num_heads):
+            raise AttentionError(
+                f"Head {head} does not exist: choose 0 to {self.num_heads - 1}, or -1 for the mean."
+            )
+
+    def head_map(self, layer: int, head: int) -> torch.Tensor:
+        """(T, T) weights of one head, or their mean over heads for head -1 (rows still sum to 1)."""
+        self.check(layer, head)
+        return self.weights[layer].mean(0) if head == MEAN_HEAD else self.weights[layer, head]
+
+    def last_row(self, layer: int, head: int) -> torch.Tensor:
+        """(T,) what the last position, the one predicting the next token, attends to."""
+        return self.head_map(layer, head)[-1]
+
+
+def attention_bytes(num_tokens: int, num_layers: int, num_heads: int, dtype_bytes: int = 4) -> int:
+    """Memory of every attention map: layers x heads x T x T weights (quadratic in T)."""
+    return num_layers * num_heads * num_tokens * num_tokens * dtype_bytes
+
+
+def check_length(runner, num_tokens: int) -> None:
+    limit = config.MAX_ATTENTION_TOKENS
+    if num_tokens > limit:
+        cfg = runner.model.config
+        need = attention_bytes(num_tokens, cfg.num_hidden_layers, cfg.num_attention_heads)
+        raise AttentionError(
+            f"The prompt is {num_tokens:,} tokens; attention maps are drawn for at most {limit:,}. "
+            f"Their memory grows with the square of the length: {cfg.num_hidden_layers} layers x "
+            f"{cfg.num_attention_heads} heads x {num_tokens:,}² weights = {need / 2**20:,.0f} MiB. "
+            "Shorten the prompt."
+        )
+
+
+def attention_maps(runner, ids: list[int]) -> AttentionMaps:
+    """One forward pass with eager attention; every layer's and head's weights."""
+    check_length(runner, len(ids))
+    result = runner.forward(ids, attentions=True)
+    probs = torch.softmax(result.logits[-1], dim=-1)
+    next_id = int(probs.argmax())
+    return AttentionMaps(
+        ids=list(ids),
+        weights=torch.stack(result.attentions),
+        next_token_id=next_id,
+        next_token_prob=float(probs[next_id]),
+    )
+
+
+def head_summary(weights: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Per head (layers, heads) summaries, averaged over query positions 1..T-1.
+
+    - ``first_token``: the share of attention on position 0, the "attention sink" many heads use
+      as a place to put attention they do not need;
+    - ``previous_token``: the share on the position just before (i - 1);
+    - ``entropy``: how spread each row is, in bits (0 = all on one token);
+    - ``last_focus``: the last position's largest weight on an earlier token other than the first
+      (the sink) and itself: how hard the next-token prediction looks at one particular word.
+    Position 0 is left out: it can only attend to itself.
+    """
+    num_tokens = weights.shape[-1]
+    zeros = torch.zeros(weights.shape[:2])
+    if num_tokens < 2:
+        return {"first_token": zeros, "previous_token": zeros, "entropy": zeros, "last_focus": zeros}
+    rows = weights[..., 1:, :]  # (L, H, T-1, T)
+    first = rows[..., 0].mean(-1)
+    previous = torch.diagonal(weights, offset=-1, dim1=-2, dim2=-1).mean(-1)
+    logs = torch.where(rows > 0, torch.log2(rows.clamp_min(1e-30)), torch.zeros_like(rows))
+    entropy = -(rows * logs).sum(-1).mean(-1)
+    last_focus = weights[..., -1, 1:-1].amax(-1) if num_tokens > 2 else zeros
+    return {"first_token": first, "previous_token": previous, "entropy": entropy, "last_focus": last_focus}
+
+
+def strongest_head(weights: torch.Tensor) -> tuple[int, int]:
+    """(layer, head) whose next-token prediction puts the most weight on one earlier token
+    (neither the first token nor itself)."""
+    focus = head_summary(weights)["last_focus"]
+    index = int(focus.argmax())
+    return index // focus.shape[1], index % focus.shape[1]
+
+
+def api_result(maps: AttentionMaps, labels: list[str], layer: int, head: int) -> dict:
+    """The /attention contract of API.md."""
+    return {
+        "tokens": labels,
+        "num_layers": maps.num_layers,
+        "num_heads": maps.num_heads,
+        "weights": maps.head_map(layer, head).tolist(),
+    }
+
+
+def masked_rows(matrix: torch.Tensor) -> list[list[float | None]]:
+    """Rows for a heatmap: None above the diagonal (a token never sees later ones)."""
+    size = matrix.shape[0]
+    values = matrix.tolist()
+    return [[values[i][j] if j <= i else None for j in range(size)] for i in range(size)]
+
+
+def max_entropy_bits(num_tokens: int) -> float:
+    return math.log2(num_tokens) if num_tokens > 1 else 0.0
