@@ -51,3 +51,9 @@ STAGE_TOP_LISTED = 10  # /next_token lists this many top tokens per stage
 # = 17 MiB at the limit), so layer and head changes never re-run the model.
 MAX_ATTENTION_TOKENS = 128
 ATTENTION_STATE_TTL_S = 900  # a session's maps are dropped after this long unused
+
+# Beam search.
+MAX_BEAMS = 8
+MAX_BEAM_NEW_TOKENS = 40
+BEAM_CANDIDATES_PER_BEAM = 3  # besides the candidates beam search itself weighs, drawn per beam
+MAX_CANDIDATES_PER_BEAM = 8

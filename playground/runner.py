@@ -149,6 +149,20 @@ class ModelRunner:
             seconds = time.perf_counter() - start
         return StepResult(logits=logits, cache=out.past_key_values, seconds=seconds)
 
+    @torch.inference_mode()
+    def decode_batch(self, token_ids: list[int], cache) -> StepResult:
+        """One step for several sequences at once (beam search): token i continues cache row i.
+
+        ``logits`` is then (batch, vocab).
+        """
+        input_ids = torch.as_tensor(token_ids, dtype=torch.long, device=self.device).reshape(-1, 1)
+        with self.lock:
+            start = time.perf_counter()
+            out = self.model(input_ids=input_ids, past_key_values=cache, use_cache=True)
+            logits = out.logits[:, -1].float()
+            seconds = time.perf_counter() - start
+        return StepResult(logits=logits, cache=out.past_key_values, seconds=seconds)
+
     @staticmethod
     def cache_bytes(cache) -> int:
         """Bytes actually held by the cache's key and value tensors."""

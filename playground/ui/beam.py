@@ -1,0 +1,148 @@
+"""Beam search tree tab: every beam, score and pruned branch, against greedy."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import gradio as gr
+
+from playground import beam, charts, config, tokens
+from playground.i18n import t
+from playground.prompts import PromptError, encode_prompt
+
+DEFAULT_PROMPT = "My favourite food is"  # 3 beams find " pizza! I'm a big fan of", likelier than greedy
+MODEL_EVENT = {"concurrency_id": "model", "concurrency_limit": config.MODEL_CONCURRENCY}
+
+
+def _verdict(best: float, greedy: float) -> str:
+    if abs(best - greedy) < 1e-6:
+        return t("beam.verdict.same")
+    return t("beam.verdict.better" if best > greedy else "beam.verdict.worse")
+
+
+def build(runner) -> None:
+    label = partial(tokens.token_label, runner.tokenizer)
+
+    def decode(ids: list[int]) -> str:
+        return runner.tokenizer.decode(ids, skip_special_tokens=True)
+
+    def search(prompt: str, chat: bool, params: beam.BeamParams):
+        try:
+            params.validate()
+            ids = encode_prompt(runner, prompt, chat)
+        except (PromptError, beam.BeamError) as error:
+            raise gr.Error(str(error)) from None
+        return beam.beam_search(runner, ids, params), ids
+
+    def run(prompt, chat, num_beams, max_new_tokens, length_penalty, early_stopping, candidates):
+        params = beam.BeamParams(
+            num_beams=int(num_beams),
+            max_new_tokens=int(max_new_tokens),
+            length_penalty=float(length_penalty),
+            early_stopping=bool(early_stopping),
+            candidates_per_beam=int(candidates),
+        )
+        result, ids = search(prompt, chat, params)
+        greedy = beam.greedy_path(runner, ids, params.max_new_tokens)
+        figure = charts.beam_tree(beam.tree_view(result, greedy, label))
+        rows = [
+            [rank, decode(list(h.token_ids)), round(h.score, 4), round(h.sum_logprobs, 4), len(h.token_ids)]
+            for rank, h in enumerate(result.hypotheses, start=1)
+        ]
+        greedy_score = greedy.score(params.length_penalty)
+        rows.append(
+            [
+                t("beam.greedy_row"),
+                decode(list(greedy.token_ids)),
+                round(greedy_score, 4),
+                round(greedy.sum_logprobs, 4),
+                len(greedy.token_ids),
+            ]
+        )
+        statuses = [n.status for n in result.nodes]
+        best = result.hypotheses[0].score
+        summary = t(
+            "beam.summary",
+            steps=result.steps,
+            nodes=len(result.nodes),
+            kept=statuses.count("kept"),
+            pruned=statuses.count("pruned"),
+            stopped=t(f"beam.stopped.{result.stopped_because}"),
+            best=best,
+            greedy=greedy_score,
+            verdict=_verdict(best, greedy_score),
+            forwards=len(result.forward_s),
+        )
+        return figure, summary, rows
+
+    def beam_search_api(
+        prompt: str,
+        chat: bool = False,
+        num_beams: int = 4,
+        max_new_tokens: int = 12,
+        length_penalty: float = 1.0,
+        early_stopping: bool = False,
+    ) -> dict:
+        """Beam search with the whole tree: every candidate node, and the finished hypotheses best first."""
+        params = beam.BeamParams(
+            num_beams=int(num_beams),
+            max_new_tokens=int(max_new_tokens),
+            length_penalty=float(length_penalty),
+            early_stopping=bool(early_stopping),
+        )
+        result, _ = search(prompt, chat, params)
+        return beam.api_result(result, label, decode)
+
+    with gr.Tab(t("tab.beam"), id="beam", elem_id="tab-beam"):
+        gr.Markdown(t("beam.explain"), latex_delimiters=[{"left": "$", "right": "$", "display": False}])
+        with gr.Row():
+            prompt = gr.Textbox(
+                value=DEFAULT_PROMPT, label=t("beam.prompt"), lines=2, elem_id="bm-prompt", scale=4
+            )
+            chat = gr.Checkbox(value=False, label=t("beam.chat"), elem_id="bm-chat", scale=1)
+        with gr.Row():
+            num_beams = gr.Slider(
+                1, config.MAX_BEAMS, value=3, step=1, label=t("beam.num_beams"), elem_id="bm-beams"
+            )
+            max_new_tokens = gr.Slider(
+                1,
+                config.MAX_BEAM_NEW_TOKENS,
+                value=8,
+                step=1,
+                label=t("beam.max_new_tokens"),
+                elem_id="bm-max-new",
+            )
+            length_penalty = gr.Slider(
+                -2, 3, value=1.0, step=0.1, label=t("beam.length_penalty"), elem_id="bm-lp"
+            )
+        with gr.Row():
+            candidates = gr.Slider(
+                0,
+                config.MAX_CANDIDATES_PER_BEAM,
+                value=config.BEAM_CANDIDATES_PER_BEAM,
+                step=1,
+                label=t("beam.candidates"),
+                elem_id="bm-candidates",
+            )
+            early_stopping = gr.Checkbox(value=False, label=t("beam.early_stopping"), elem_id="bm-early")
+            go = gr.Button(t("beam.run"), variant="primary", elem_id="bm-run")
+        summary = gr.Markdown(t("beam.empty"), elem_id="bm-summary")
+        tree = gr.Plot(elem_id="bm-tree", show_label=False)
+        gr.Markdown(f"#### {t('beam.table')}")
+        table = gr.Dataframe(
+            headers=[t(f"beam.col.{c}") for c in ("rank", "text", "score", "sum", "length")],
+            interactive=False,
+            wrap=True,
+            elem_id="bm-table",
+        )
+        gr.api(beam_search_api, api_name="beam_search", **MODEL_EVENT)
+
+    gr.on(
+        [go.click, prompt.submit],
+        run,
+        inputs=[prompt, chat, num_beams, max_new_tokens, length_penalty, early_stopping, candidates],
+        outputs=[tree, summary, table],
+        show_progress="minimal",
+        api_visibility="private",
+        **MODEL_EVENT,
+    )
