@@ -8,7 +8,7 @@ import gradio as gr
 
 from playground import config
 from playground.i18n import t
-from playground.ui import attention, beam, logits, tokenizer
+from playground.ui import attention, beam, context, decode, logits, tokenizer
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 THEME = gr.themes.Default()
@@ -38,7 +38,9 @@ def build_demo(runner) -> gr.Blocks:
             tokenizer.build(runner)
             logits.build(runner)
             attention.build(runner)
+            decode.build(runner)
             beam.build(runner)
+            context.build(runner)
     demo.queue(default_concurrency_limit=config.MODEL_CONCURRENCY, max_size=config.QUEUE_MAX_SIZE)
     return demo
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
@@ -306,6 +308,231 @@ def beam_tree(view: dict) -> go.Figure:
                 "xanchor": "right",
                 "font": {"color": PURPLE},
             },
+        ],
+    }
+    return _fast_figure(data, layout)
+
+
+def _line(
+    x, y, name: str, colour: str, dash: str = "solid", mode: str = "lines+markers", axis: str = ""
+) -> dict:
+    return {
+        "type": "scatter",
+        "mode": mode,
+        "x": x,
+        "y": y,
+        "name": name,
+        "line": {"color": colour, "dash": dash},
+        "xaxis": f"x{axis}",
+        "yaxis": f"y{axis}",
+    }
+
+
+def _base_layout(title: str, height: int = 380) -> dict:
+    return {
+        "title": {"text": title},
+        "height": height,
+        "margin": {"l": 70, "r": 20, "t": 60, "b": 50},
+        "template": pio.templates["plotly_white"],
+        "legend": {"orientation": "h", "y": -0.2},
+    }
+
+
+def decode_timeline(runs: list[dict]) -> go.Figure:
+    """One row per run (cache on / off): a prefill bar, then one bar per decoded token, on a
+    shared time axis (ms). Each run: {label, prefill_ms, step_ms: [...]}."""
+    data = []
+    for run in runs:
+        data.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": [run["label"]],
+                "x": [run["prefill_ms"]],
+                "base": [0],
+                "marker": {"color": ORANGE},
+                "name": t("chart.prefill"),
+                "hovertemplate": t("chart.prefill") + ": %{x:.0f} ms<extra></extra>",
+            }
+        )
+        starts, clock = [], run["prefill_ms"]
+        for step in run["step_ms"]:
+            starts.append(clock)
+            clock += step
+        data.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": [run["label"]] * len(starts),
+                "x": run["step_ms"],
+                "base": starts,
+                "marker": {"color": [BLUE if i % 2 == 0 else "#7aa2ee" for i in range(len(starts))]},
+                "customdata": list(range(2, len(starts) + 2)),
+                "name": t("chart.decode"),
+                "hovertemplate": t("chart.token_n") + ": %{x:.1f} ms<extra></extra>",
+            }
+        )
+    layout = _base_layout(t("chart.timeline_title"), height=260)
+    layout |= {"barmode": "overlay", "showlegend": False, "xaxis": {"title": {"text": "ms"}}}
+    return _fast_figure(data, layout)
+
+
+def step_times(runs: list[dict]) -> go.Figure:
+    """Each decode step's time against the token's position: flat with the cache, rising without."""
+    data = [
+        _line(list(range(2, len(r["step_ms"]) + 2)), r["step_ms"], r["label"], colour)
+        for r, colour in zip(runs, (BLUE, ORANGE), strict=False)
+    ]
+    layout = _base_layout(t("chart.steps_title"), height=320)
+    layout |= {
+        "xaxis": {"title": {"text": t("chart.token_index")}},
+        "yaxis": {"title": {"text": "ms"}, "rangemode": "tozero"},
+    }
+    return _fast_figure(data, layout)
+
+
+def kv_growth(tokens: list[int], measured: list[int], formula: list[int]) -> go.Figure:
+    """KV cache bytes after each step: measured from the cache tensors, and the formula's line."""
+    data = [
+        _line(tokens, [b / 2**20 for b in formula], t("chart.kv_formula"), GREY, dash="dash", mode="lines"),
+        _line(tokens, [b / 2**20 for b in measured], t("chart.kv_measured"), GREEN, mode="markers"),
+    ]
+    layout = _base_layout(t("chart.kv_title"), height=320)
+    layout |= {
+        "xaxis": {"title": {"text": t("chart.tokens_in_cache")}},
+        "yaxis": {"title": {"text": "MiB"}, "rangemode": "tozero"},
+    }
+    return _fast_figure(data, layout)
+
+
+def throughput(rows: list[dict]) -> go.Figure:
+    """Total decode tokens/s and tokens/s per request, by batch size."""
+    batches = [str(r["batch"]) for r in rows]
+    data = [
+        {
+            "type": "bar",
+            "x": batches,
+            "y": [r["tokens_per_s"] for r in rows],
+            "name": t("chart.total_tps"),
+            "marker": {"color": BLUE},
+            "text": [f"{r['tokens_per_s']:.0f}" for r in rows],
+            "textposition": "outside",
+            "cliponaxis": False,
+        },
+        {
+            "type": "bar",
+            "x": batches,
+            "y": [r["tokens_per_s_per_request"] for r in rows],
+            "name": t("chart.request_tps"),
+            "marker": {"color": ORANGE},
+            "text": [f"{r['tokens_per_s_per_request']:.0f}" for r in rows],
+            "textposition": "outside",
+            "cliponaxis": False,
+        },
+    ]
+    layout = _base_layout(t("chart.throughput_title"), height=340)
+    layout |= {
+        "barmode": "group",
+        "xaxis": {"title": {"text": t("chart.batch")}, "type": "category"},
+        "yaxis": {"title": {"text": "tokens/s"}, "rangemode": "tozero"},
+    }
+    return _fast_figure(data, layout)
+
+
+def sweep_time(rows: list[dict], log_axes: bool) -> go.Figure:
+    """Prefill time and decode time per token, with and without the cache, by context length."""
+    x = [r["context_tokens"] for r in rows]
+    data = [
+        _line(x, [r["prefill_s"] * 1000 for r in rows], t("chart.prefill_time"), ORANGE),
+        _line(x, [r["decode_s_per_token_no_cache"] * 1000 for r in rows], t("chart.decode_no_cache"), PURPLE),
+        _line(x, [r["decode_s_per_token"] * 1000 for r in rows], t("chart.decode_cache"), BLUE),
+    ]
+    axis = {"type": "log"} if log_axes else {"rangemode": "tozero"}
+    layout = _base_layout(t("chart.sweep_time_title"))
+    layout |= {
+        "xaxis": axis | {"title": {"text": t("chart.context_tokens")}},
+        "yaxis": axis | {"title": {"text": "ms"}},
+    }
+    return _fast_figure(data, layout)
+
+
+def sweep_memory(rows: list[dict], log_axes: bool) -> go.Figure:
+    """KV cache bytes (measured, and the formula) and eager attention's score matrix per layer."""
+    x = [r["context_tokens"] for r in rows]
+    mib = 2**20
+    data = [
+        _line(
+            x,
+            [r["kv_cache_bytes_formula"] / mib for r in rows],
+            t("chart.kv_formula"),
+            GREY,
+            dash="dash",
+            mode="lines",
+        ),
+        _line(x, [r["kv_cache_bytes"] / mib for r in rows], t("chart.kv_measured"), GREEN, mode="markers"),
+        _line(
+            x, [r["attention_score_bytes_per_layer"] / mib for r in rows], t("chart.attention_scores"), PURPLE
+        ),
+    ]
+    axis = {"type": "log"} if log_axes else {"rangemode": "tozero"}
+    layout = _base_layout(t("chart.sweep_memory_title"))
+    layout |= {
+        "xaxis": axis | {"title": {"text": t("chart.context_tokens")}},
+        "yaxis": axis | {"title": {"text": "MiB"}},
+    }
+    return _fast_figure(data, layout)
+
+
+PALETTE = ["#3b6fd8", "#e8833a", "#2e9d5b", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d"]
+
+
+def projection(rows: list[dict], gpus: list[dict]) -> go.Figure:
+    """Weights + KV cache against context length for each model (log-log), with GPU sizes."""
+    gib = 2**30
+    data = []
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    for index, model in enumerate(models):
+        mine = [r for r in rows if r["model"] == model]
+        line = _line(
+            [r["context_tokens"] for r in mine],
+            [r["total_bytes"] / gib for r in mine],
+            model,
+            PALETTE[index % len(PALETTE)],
+        )
+        line["customdata"] = [[r["weight_bytes"] / gib, r["kv_cache_bytes"] / gib] for r in mine]
+        line["hovertemplate"] = (
+            model + "<br>%{x:,} tokens: %{y:,.1f} GiB<br>weights %{customdata[0]:,.1f} GiB"
+            " + KV cache %{customdata[1]:,.1f} GiB<extra></extra>"
+        )
+        data.append(line)
+    layout = _base_layout(t("chart.projection_title"), height=460)
+    layout |= {
+        "xaxis": {"type": "log", "title": {"text": t("chart.context_tokens")}},
+        "yaxis": {"type": "log", "title": {"text": "GiB"}},
+        "shapes": [
+            {
+                "type": "line",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "y0": g["bytes"] / gib,
+                "y1": g["bytes"] / gib,
+                "line": {"color": "#999", "dash": "dot", "width": 1},
+            }
+            for g in gpus
+        ],
+        "annotations": [
+            {
+                "xref": "paper",
+                "x": 0.0,
+                "y": math.log10(g["bytes"] / gib),
+                "text": g["name"],
+                "showarrow": False,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "font": {"size": 10, "color": "#777"},
+            }
+            for g in gpus
         ],
     }
     return _fast_figure(data, layout)

@@ -57,3 +57,14 @@ MAX_BEAMS = 8
 MAX_BEAM_NEW_TOKENS = 40
 BEAM_CANDIDATES_PER_BEAM = 3  # besides the candidates beam search itself weighs, drawn per beam
 MAX_CANDIDATES_PER_BEAM = 8
+
+# Prefill & decode, context-length cost.
+MAX_TIMELINE_TOKENS = 128  # tokens generated for the prefill/decode timeline
+THROUGHPUT_BATCHES = (1, 2, 4, 8)
+THROUGHPUT_TOKENS = 16  # decode steps measured per batch size
+DEFAULT_SWEEP = "64, 128, 256, 512, 1024"
+DEFAULT_REPEATS = 3
+MAX_CONTEXT_SWEEP_TOKENS = 2_048
+MAX_CONTEXT_SWEEP_POINTS = 12
+MAX_COST_REPEATS = 10
+PROJECTION_CONTEXTS = (1_024, 8_192, 32_768, 131_072, 1_048_576)

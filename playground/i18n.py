@@ -217,6 +217,76 @@ EN: dict[str, str] = {
     "beam.col.sum": "sum log p",
     "beam.col.length": "tokens",
     "beam.greedy_row": "greedy",
+    # prefill & decode tab
+    "tab.decode": "Prefill and decode",
+    "decode.explain": (
+        "### Two phases, four numbers\n"
+        "**Prefill** runs the whole prompt through the model in one forward pass and stores every token's keys "
+        "and values in the **KV cache**; it ends with the first new token, so its time is the **time to first "
+        "token (TTFT)**. **Decode** then makes one forward pass per new token: the **time per output token "
+        "(TPOT)**. **Throughput** is tokens per second, and **memory** is the weights plus the KV cache.\n\n"
+        "With the cache, a decode step computes keys and values for the new token only and reads the rest, so "
+        "each step costs about the same. Without it, every step re-runs the whole sequence: the same tokens, but "
+        "each step slower than the last. The cache trades memory (it grows linearly, the same bytes per token) "
+        "for that speed. Batching several requests shares each read of the weights, so the total throughput rises "
+        "while each request gets a little slower."
+    ),
+    "decode.prompt": "Prompt",
+    "decode.chat": "Wrap in the chat template",
+    "decode.new_tokens": "New tokens",
+    "decode.run": "Measure both (cache on and off)",
+    "decode.throughput_run": "Measure throughput by batch size",
+    "decode.cache_on": "KV cache on",
+    "decode.cache_off": "KV cache off",
+    "decode.empty": "Press **Measure** to time one generation with the KV cache and without it.",
+    "decode.metrics": (
+        "| | {on} | {off} |\n|---|---|---|\n"
+        "| time to first token (prefill) | {ttft_on:.0f} ms | {ttft_off:.0f} ms |\n"
+        "| time per output token (median of {steps}) | {tpot_on:.1f} ms | {tpot_off:.1f} ms |\n"
+        "| last decode step | {last_on:.1f} ms | {last_off:.1f} ms |\n"
+        "| tokens/s | {tps_on:.1f} | {tps_off:.1f} |\n\n"
+        "Same {tokens} tokens both ways: **{same}**. The KV cache ends at **{kv:,} bytes** for {cached} tokens, "
+        "= 2 x {layers} layers x {kv_heads} KV heads x {head_dim} x {dtype} bytes x {cached} tokens "
+        "(formula: {formula:,} bytes, {match}). Measured on this machine, {threads} threads; each number is one run."
+    ),
+    "decode.same_yes": "yes",
+    "decode.same_no": "no",
+    "decode.match_yes": "equal",
+    "decode.match_no": "different",
+    "decode.throughput_note": "{steps} decode steps per batch size, prefill excluded, measured on this machine.",
+    # context-length tab
+    "tab.context": "Context-length cost",
+    "context.explain": (
+        "### What a long context costs\n"
+        "Each measurement runs the model at one context length (a natural text cut to that many tokens): the "
+        "prefill of the whole context, one decode step with the KV cache, and one without it (a forward pass over "
+        "every token). Prefill and cache-less decoding grow with the length (their attention part quadratically); "
+        "a cached decode step stays nearly flat. The KV cache grows *linearly*; only eager attention's score "
+        "matrix ($\\text{heads} \\times T^2$ per layer) is quadratic.\n\n"
+        "Below, the same formulas project to large models and 1M-token contexts. SmolLM2 and most recent models "
+        "use grouped-query attention: the cache counts **KV heads**, not query heads."
+    ),
+    "context.lengths": "Context lengths (tokens, comma separated)",
+    "context.repeats": "Repeats (median of n)",
+    "context.log_axes": "Logarithmic axes",
+    "context.run": "Measure",
+    "context.empty": "Press **Measure** to time the model at each context length.",
+    "context.method": "{method}. The measured KV cache equals the formula at every length: **{match}**.",
+    "context.csv": "Download the numbers (CSV)",
+    "context.projection_heading": "Projected to large models",
+    "context.models": "Models",
+    "context.weight_dtype": "Weights",
+    "context.kv_dtype": "KV cache",
+    "context.batch": "Batch size (sequences at once)",
+    "context.sources": "Each model's numbers come from its config.json: {links}.",
+    "context.col.model": "model",
+    "context.col.context": "context tokens",
+    "context.col.weights": "weights (GiB)",
+    "context.col.kv": "KV cache (GiB)",
+    "context.col.total": "total (GiB)",
+    "context.col.fits": "fits on",
+    "context.fits_none": "none of these",
+    "context.beyond": " (beyond its context window)",
     # errors
     "error.unknown_tokenizer": "Unknown tokenizer {name!r}. Choose one of: {known}.",
     "error.hub_tokenizer": "The {name} tokenizer is not available offline; choose one of the offline tokenizers ({offline}).",
@@ -239,6 +309,28 @@ EN: dict[str, str] = {
     "chart.beam_step": "new token",
     "chart.beam_score": "total log p",
     "chart.beam_greedy": "greedy",
+    "chart.prefill": "prefill",
+    "chart.decode": "decode",
+    "chart.token_n": "token %{customdata}",
+    "chart.timeline_title": "One generation on a time line: prefill, then one forward pass per token",
+    "chart.steps_title": "Time of each decode step",
+    "chart.token_index": "new token",
+    "chart.kv_title": "The KV cache grows by the same bytes every token",
+    "chart.kv_formula": "formula: 2 x layers x kv heads x head dim x bytes x tokens",
+    "chart.kv_measured": "measured: bytes of the cache tensors",
+    "chart.tokens_in_cache": "tokens in the cache",
+    "chart.throughput_title": "Decode throughput by batch size (prefill excluded)",
+    "chart.total_tps": "total tokens/s",
+    "chart.request_tps": "tokens/s per request",
+    "chart.batch": "sequences in the batch",
+    "chart.prefill_time": "prefill (time to first token)",
+    "chart.decode_cache": "decode step with the KV cache",
+    "chart.decode_no_cache": "decode step without the cache",
+    "chart.attention_scores": "eager attention scores, one layer (heads x T²)",
+    "chart.sweep_time_title": "Time against context length",
+    "chart.sweep_memory_title": "Memory against context length",
+    "chart.context_tokens": "context length (tokens)",
+    "chart.projection_title": "Weights + KV cache against context length",
     "chart.attn_key": "key (attended to)",
     "chart.attn_query": "query (attending)",
 }
@@ -249,6 +341,8 @@ TE: dict[str, str] = {
     "tab.logits": "లాజిట్స్ నుండి టోకెన్",
     "tab.attention": "అటెన్షన్ హీట్‌మ్యాప్‌లు",
     "tab.beam": "బీమ్ సెర్చ్ ట్రీ",
+    "tab.decode": "ప్రీఫిల్ మరియు డీకోడ్",
+    "tab.context": "కాంటెక్స్ట్ పొడవు ఖర్చు",
     "tokenizer.input": "వచనం",
     "tokenizer.examples": "ఉదాహరణలు",
 }

@@ -1,0 +1,124 @@
+"""Prefill and decode tab: one generation timed with the KV cache and without it, and throughput."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from playground import charts, config, cost
+from playground.i18n import t
+from playground.prompts import PromptError, encode_prompt
+
+DEFAULT_PROMPT = "Explain in one paragraph why the sky is blue."
+MODEL_EVENT = {"concurrency_id": "model", "concurrency_limit": config.MODEL_CONCURRENCY}
+
+
+def build(runner) -> None:
+    shape = cost.ModelShape.of(runner.model, runner.name)
+    dtype_bytes = runner.model.dtype.itemsize
+
+    def prompt_ids(prompt: str, chat: bool) -> list[int]:
+        try:
+            return encode_prompt(runner, prompt, chat)
+        except PromptError as error:
+            raise gr.Error(str(error)) from None
+
+    def measure(prompt: str, chat: bool, new_tokens: float):
+        ids = prompt_ids(prompt, chat)
+        n = int(new_tokens)
+        if not 2 <= n <= config.MAX_TIMELINE_TOKENS:
+            raise gr.Error(f"New tokens must be between 2 and {config.MAX_TIMELINE_TOKENS}.")
+        cost.warm_up(runner)
+        on = cost.timeline(runner, ids, n, use_cache=True)
+        off = cost.timeline(runner, ids, n, use_cache=False)
+        runs = [
+            {
+                "label": t("decode.cache_on"),
+                "prefill_ms": on.prefill_s * 1000,
+                "step_ms": [s * 1000 for s in on.step_s],
+            },
+            {
+                "label": t("decode.cache_off"),
+                "prefill_ms": off.prefill_s * 1000,
+                "step_ms": [s * 1000 for s in off.step_s],
+            },
+        ]
+        cached_tokens = len(ids) + len(on.step_s)
+        formula = cost.kv_cache_bytes(shape, cached_tokens, dtype_bytes)
+        metrics = t(
+            "decode.metrics",
+            on=t("decode.cache_on"),
+            off=t("decode.cache_off"),
+            ttft_on=on.prefill_s * 1000,
+            ttft_off=off.prefill_s * 1000,
+            steps=len(on.step_s),
+            tpot_on=on.tpot_s * 1000,
+            tpot_off=off.tpot_s * 1000,
+            last_on=on.step_s[-1] * 1000,
+            last_off=off.step_s[-1] * 1000,
+            tps_on=on.tokens_per_s,
+            tps_off=off.tokens_per_s,
+            tokens=len(on.token_ids),
+            same=t("decode.same_yes" if on.token_ids == off.token_ids else "decode.same_no"),
+            kv=on.cache_bytes[-1],
+            cached=cached_tokens,
+            layers=shape.layers,
+            kv_heads=shape.kv_heads,
+            head_dim=shape.head_dim,
+            dtype=dtype_bytes,
+            formula=formula,
+            match=t("decode.match_yes" if formula == on.cache_bytes[-1] else "decode.match_no"),
+            threads=config.num_threads(),
+        )
+        sizes = list(range(len(ids), len(ids) + len(on.cache_bytes)))
+        growth = charts.kv_growth(
+            sizes, on.cache_bytes, [cost.kv_cache_bytes(shape, s, dtype_bytes) for s in sizes]
+        )
+        return charts.decode_timeline(runs), charts.step_times(runs), growth, metrics
+
+    def measure_throughput(prompt: str, chat: bool):
+        ids = prompt_ids(prompt, chat)
+        rows = cost.throughput(runner, ids, list(config.THROUGHPUT_BATCHES), config.THROUGHPUT_TOKENS)
+        return charts.throughput(rows), t("decode.throughput_note", steps=config.THROUGHPUT_TOKENS)
+
+    with gr.Tab(t("tab.decode"), id="decode", elem_id="tab-decode"):
+        gr.Markdown(t("decode.explain"))
+        with gr.Row():
+            prompt = gr.Textbox(
+                value=DEFAULT_PROMPT, label=t("decode.prompt"), lines=2, elem_id="pd-prompt", scale=4
+            )
+            chat = gr.Checkbox(value=True, label=t("decode.chat"), elem_id="pd-chat", scale=1)
+        with gr.Row():
+            new_tokens = gr.Slider(
+                2,
+                config.MAX_TIMELINE_TOKENS,
+                value=32,
+                step=1,
+                label=t("decode.new_tokens"),
+                elem_id="pd-new-tokens",
+            )
+            run = gr.Button(t("decode.run"), variant="primary", elem_id="pd-run")
+        metrics = gr.Markdown(t("decode.empty"), elem_id="pd-metrics")
+        timeline = gr.Plot(elem_id="pd-timeline", show_label=False)
+        with gr.Row():
+            steps = gr.Plot(elem_id="pd-steps", show_label=False)
+            growth = gr.Plot(elem_id="pd-kv", show_label=False)
+        run_throughput = gr.Button(t("decode.throughput_run"), elem_id="pd-throughput-run")
+        throughput_note = gr.Markdown(elem_id="pd-throughput-note")
+        throughput = gr.Plot(elem_id="pd-throughput", show_label=False)
+
+    run.click(
+        measure,
+        inputs=[prompt, chat, new_tokens],
+        outputs=[timeline, steps, growth, metrics],
+        api_visibility="private",
+        show_progress="minimal",
+        **MODEL_EVENT,
+    )
+    run_throughput.click(
+        measure_throughput,
+        inputs=[prompt, chat],
+        outputs=[throughput, throughput_note],
+        api_visibility="private",
+        show_progress="minimal",
+        **MODEL_EVENT,
+    )
