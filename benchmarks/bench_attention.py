@@ -7,10 +7,10 @@ layer's weights, the per-head summaries, and the three views (heatmap, next-toke
 from __future__ import annotations
 
 import os
-import statistics
-import time
 
 os.environ.setdefault("PLAYGROUND_OFFLINE", "1")
+
+from timing import median_s
 
 from playground import attention, charts, html, tokens
 from playground.runner import ModelRunner
@@ -36,16 +36,6 @@ WORDS = [
 ]
 
 
-def median_s(fn, repeats: int = 15) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     runner = ModelRunner.load()
     ids = runner.tokenize(" ".join(WORDS * 8)).ids[:64]
@@ -61,8 +51,8 @@ def main() -> None:
         html.attended_tokens(labels, matrix[-1].tolist(), True, "x", 0.5)
         html.head_grid(summary["last_focus"].tolist(), 1.0, (layer, head), ".0%")
 
-    attention_s = median_s(request)
-    forward_s = median_s(lambda: runner.forward(ids))
+    attention_s = median_s(request, 15)
+    forward_s = median_s(lambda: runner.forward(ids), 15)
     print("64-token prompt, median of 15 runs each, on this machine")
     print(f"attention request (eager forward + summaries + views): {attention_s * 1000:.0f} ms")
     print(f"plain forward pass (SDPA, no weights):                {forward_s * 1000:.0f} ms")

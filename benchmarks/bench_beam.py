@@ -7,27 +7,17 @@ runs on); both must return the same hypotheses.
 from __future__ import annotations
 
 import os
-import statistics
-import time
 
 import torch
 
 os.environ.setdefault("PLAYGROUND_OFFLINE", "1")
 
+from timing import median_s
+
 from playground import beam
 from playground.runner import ModelRunner
 
 PROMPT = "The history of the printing press begins in"
-
-
-def median_s(fn, repeats: int = 5) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -47,7 +37,7 @@ def main() -> None:
 
     result, expected = ours(), reference()
     assert [list(h.token_ids) for h in result.hypotheses] == expected.sequences[:, len(ids) :].tolist()
-    ours_s, reference_s = median_s(ours), median_s(reference)
+    ours_s, reference_s = median_s(ours, 5), median_s(reference, 5)
     print(f"4 beams x 20 new tokens, {len(result.nodes)} tree nodes recorded; median of 5 runs each")
     print(f"model.generate(num_beams=4): {reference_s:.2f} s")
     print(f"our beam search + tree:      {ours_s:.2f} s")

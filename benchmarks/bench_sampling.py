@@ -10,12 +10,12 @@
 from __future__ import annotations
 
 import os
-import statistics
-import time
 
 import torch
 
 os.environ.setdefault("PLAYGROUND_OFFLINE", "1")
+
+from timing import median_s
 
 from playground import charts, config, sampling, tokens
 from playground.generation import GenerationParams, generate
@@ -24,16 +24,6 @@ from playground.runner import ModelRunner
 PROMPT = (
     "The capital of France is a city of museums, cafés and bridges over the Seine. Its most famous tower is"
 )
-
-
-def median_s(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

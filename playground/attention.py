@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import torch
 
 from playground import config
+from playground.errors import UserError
 
 MEAN_HEAD = -1  # "all heads": the mean over heads
 
 
-class AttentionError(ValueError):
+class AttentionError(UserError):
     """A request the user can fix; the message says how."""
 
 

@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 import torch
 
 from playground import config
+from playground.errors import UserError
 
 NEG_INF = -1.0e9  # transformers' "impossible" score
 
 
-class BeamError(ValueError):
+class BeamError(UserError):
     """A setting the user can fix; the message says how."""
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 
 from playground import config
+from playground.errors import UserError
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 FILLER = (
@@ -32,7 +33,7 @@ FILLER = (
 )
 
 
-class CostError(ValueError):
+class CostError(UserError):
     """A request the user can fix; the message says how."""
 
 
@@ -231,6 +232,12 @@ def parse_lengths(text: str, limit: int = config.MAX_CONTEXT_SWEEP_TOKENS) -> li
     if len(lengths) > config.MAX_CONTEXT_SWEEP_POINTS:
         raise CostError(f"Give at most {config.MAX_CONTEXT_SWEEP_POINTS} context lengths.")
     return sorted(set(lengths))
+
+
+def check_timeline_tokens(new_tokens: float) -> int:
+    if not 2 <= int(new_tokens) <= config.MAX_TIMELINE_TOKENS:
+        raise CostError(f"New tokens must be between 2 and {config.MAX_TIMELINE_TOKENS}.")
+    return int(new_tokens)
 
 
 def check_repeats(repeats: int) -> int:

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 import torch
 
 from playground import config
+from playground.errors import UserError
 from playground.sampling import SamplingParams, draw, make_generator, run_pipeline
 
 
-class GenerationError(ValueError):
+class GenerationError(UserError):
     """A setting the user can fix; the message says how."""
 
 

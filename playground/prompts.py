@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from playground import config
+from playground.errors import UserError
 from playground.tokens import sanitize
 
 
-class PromptError(ValueError):
+class PromptError(UserError):
     """A prompt the user can fix; the message says how."""
 
 

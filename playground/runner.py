@@ -32,7 +32,7 @@ class ForwardResult:
 
 @dataclass(frozen=True)
 class StepResult:
-    logits: torch.Tensor  # (vocab,) float32: the scores for the next token
+    logits: torch.Tensor  # (vocab,) float32: the scores for the next token; (batch, vocab) for a batch
     cache: object  # transformers Cache holding keys and values for every position so far
     seconds: float
 
@@ -125,43 +125,32 @@ class ModelRunner:
         )
 
     @torch.inference_mode()
-    def prefill(self, ids) -> StepResult:
-        """Run the whole prompt once, filling the KV cache; logits for the token after it."""
-        from transformers import DynamicCache
-
-        input_ids = self._ids_tensor(ids)
-        cache = DynamicCache(config=self.model.config)
-        with self.lock:
-            start = time.perf_counter()
-            out = self.model(input_ids=input_ids, past_key_values=cache, use_cache=True)
-            logits = out.logits[0, -1].float()
-            seconds = time.perf_counter() - start
-        return StepResult(logits=logits, cache=out.past_key_values, seconds=seconds)
-
-    @torch.inference_mode()
-    def decode_step(self, token_id: int, cache) -> StepResult:
-        """Feed one token, reusing the cache for every earlier position."""
-        input_ids = self._ids_tensor([token_id])
-        with self.lock:
-            start = time.perf_counter()
-            out = self.model(input_ids=input_ids, past_key_values=cache, use_cache=True)
-            logits = out.logits[0, -1].float()
-            seconds = time.perf_counter() - start
-        return StepResult(logits=logits, cache=out.past_key_values, seconds=seconds)
-
-    @torch.inference_mode()
-    def decode_batch(self, token_ids: list[int], cache) -> StepResult:
-        """One step for several sequences at once (beam search): token i continues cache row i.
-
-        ``logits`` is then (batch, vocab).
-        """
-        input_ids = torch.as_tensor(token_ids, dtype=torch.long, device=self.device).reshape(-1, 1)
+    def _cached_step(self, input_ids: torch.Tensor, cache) -> StepResult:
+        """One timed forward pass that reads and extends ``cache``; logits of each row's last position."""
         with self.lock:
             start = time.perf_counter()
             out = self.model(input_ids=input_ids, past_key_values=cache, use_cache=True)
             logits = out.logits[:, -1].float()
             seconds = time.perf_counter() - start
         return StepResult(logits=logits, cache=out.past_key_values, seconds=seconds)
+
+    def prefill(self, ids) -> StepResult:
+        """Run the whole prompt once, filling a new KV cache; logits (vocab,) for the token after it."""
+        from transformers import DynamicCache
+
+        step = self._cached_step(self._ids_tensor(ids), DynamicCache(config=self.model.config))
+        return StepResult(logits=step.logits[0], cache=step.cache, seconds=step.seconds)
+
+    def decode_step(self, token_id: int, cache) -> StepResult:
+        """Feed one token, reusing the cache for every earlier position; logits (vocab,)."""
+        step = self._cached_step(self._ids_tensor([token_id]), cache)
+        return StepResult(logits=step.logits[0], cache=step.cache, seconds=step.seconds)
+
+    def decode_batch(self, token_ids: list[int], cache) -> StepResult:
+        """One step for several sequences at once (beam search, batching): token i continues cache
+        row i; logits (batch, vocab)."""
+        input_ids = torch.as_tensor(token_ids, dtype=torch.long, device=self.device).reshape(-1, 1)
+        return self._cached_step(input_ids, cache)
 
     @staticmethod
     def cache_bytes(cache) -> int:

@@ -22,10 +22,12 @@ from dataclasses import dataclass
 
 import torch
 
+from playground.errors import UserError
+
 STAGE_ORDER = ("raw", "penalties", "temperature", "top_k", "top_p", "min_p")
 
 
-class SamplingError(ValueError):
+class SamplingError(UserError):
     """A setting the user can fix; the message says how."""
 
 

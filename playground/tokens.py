@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from playground import config, models
+from playground.errors import UserError
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -26,7 +27,7 @@ _BYTE_FALLBACK = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
 _VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}
 
 
-class TokenizeError(ValueError):
+class TokenizeError(UserError):
     """Input the user can fix; the message says how."""
 
 

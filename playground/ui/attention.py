@@ -6,12 +6,11 @@ import gradio as gr
 
 from playground import attention, charts, config, html, tokens
 from playground.i18n import t
-from playground.prompts import PromptError, encode_prompt
+from playground.prompts import encode_prompt
+from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, user_errors
 
 DEFAULT_PROMPT = "The capital of France is"
 METRICS = ("last_focus", "first_token", "previous_token", "entropy")
-MODEL_EVENT = {"concurrency_id": "model", "concurrency_limit": config.MODEL_CONCURRENCY}
-LIGHT_EVENT = {"concurrency_limit": config.LIGHT_CONCURRENCY}
 GRID_JS = """
 element.addEventListener('click', (event) => {
   const cell = event.target.closest('[data-layer]');
@@ -28,29 +27,25 @@ def build(runner) -> None:
     cfg = runner.model.config
 
     def maps_for(prompt: str, chat: bool) -> dict:
-        try:
-            ids = encode_prompt(runner, prompt, chat)
-            maps = attention.attention_maps(runner, ids)
-        except (PromptError, attention.AttentionError) as error:
-            raise gr.Error(str(error)) from None
+        ids = encode_prompt(runner, prompt, chat)
+        maps = attention.attention_maps(runner, ids)
         labels = [tokens.token_label(runner.tokenizer, i) for i in ids]
         return {"maps": maps, "labels": labels, "summary": attention.head_summary(maps.weights)}
 
+    @user_errors
     def compute(prompt: str, chat: bool):
         """Run the model once for the prompt (eager attention); the view then works on this state."""
         if not prompt or not prompt.strip():
             return None
         return maps_for(prompt, chat)
 
+    @user_errors
     def render(state, layer: int, head: int, skip_first: bool, metric: str):
         if state is None:
             return None, "", ""
         maps, labels = state["maps"], state["labels"]
         layer, head = int(layer), int(head)
-        try:
-            matrix = maps.head_map(layer, head)
-        except attention.AttentionError as error:
-            raise gr.Error(str(error)) from None
+        matrix = maps.head_map(layer, head)
         title = t("attention.heatmap_title", layer=layer, head=_head_name(head))
         heatmap = charts.attention_heatmap(labels, attention.masked_rows(matrix), title)
         next_label = tokens.token_label(runner.tokenizer, maps.next_token_id)
@@ -71,13 +66,11 @@ def build(runner) -> None:
             return gr.skip(), gr.skip()
         return attention.strongest_head(state["maps"].weights)
 
+    @user_errors
     def attention_api(prompt: str, chat: bool = False, layer: int = 0, head: int = -1) -> dict:
         """Attention weights of one layer and head (-1 = mean over heads) for the prompt."""
         state = maps_for(prompt, chat)
-        try:
-            return attention.api_result(state["maps"], state["labels"], int(layer), int(head))
-        except attention.AttentionError as error:
-            raise gr.Error(str(error)) from None
+        return attention.api_result(state["maps"], state["labels"], int(layer), int(head))
 
     first_state = compute(DEFAULT_PROMPT, False)
     first_layer, first_head = attention.strongest_head(first_state["maps"].weights)

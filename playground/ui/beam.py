@@ -8,10 +8,10 @@ import gradio as gr
 
 from playground import beam, charts, config, tokens
 from playground.i18n import t
-from playground.prompts import PromptError, encode_prompt
+from playground.prompts import encode_prompt
+from playground.ui.common import MODEL_EVENT, user_errors
 
 DEFAULT_PROMPT = "My favourite food is"  # 3 beams find " pizza! I'm a big fan of", likelier than greedy
-MODEL_EVENT = {"concurrency_id": "model", "concurrency_limit": config.MODEL_CONCURRENCY}
 
 
 def _verdict(best: float, greedy: float) -> str:
@@ -27,13 +27,11 @@ def build(runner) -> None:
         return runner.tokenizer.decode(ids, skip_special_tokens=True)
 
     def search(prompt: str, chat: bool, params: beam.BeamParams):
-        try:
-            params.validate()
-            ids = encode_prompt(runner, prompt, chat)
-        except (PromptError, beam.BeamError) as error:
-            raise gr.Error(str(error)) from None
+        params.validate()
+        ids = encode_prompt(runner, prompt, chat)
         return beam.beam_search(runner, ids, params), ids
 
+    @user_errors
     def run(prompt, chat, num_beams, max_new_tokens, length_penalty, early_stopping, candidates):
         params = beam.BeamParams(
             num_beams=int(num_beams),
@@ -75,6 +73,7 @@ def build(runner) -> None:
         )
         return figure, summary, rows
 
+    @user_errors
     def beam_search_api(
         prompt: str,
         chat: bool = False,

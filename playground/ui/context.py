@@ -9,9 +9,8 @@ import gradio as gr
 
 from playground import charts, config, cost
 from playground.i18n import t
+from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, user_errors
 
-MODEL_EVENT = {"concurrency_id": "model", "concurrency_limit": config.MODEL_CONCURRENCY}
-LIGHT_EVENT = {"concurrency_limit": config.LIGHT_CONCURRENCY}
 WEIGHT_DTYPES = [("float32", 4.0), ("bfloat16", 2.0), ("int8 / fp8", 1.0), ("4-bit", 0.5)]
 KV_DTYPES = [("float32", 4), ("bfloat16", 2), ("fp8", 1)]
 DEFAULT_PROJECTED = ["SmolLM2-135M", "Llama-3.1-8B", "Qwen2.5-7B-Instruct-1M"]
@@ -19,11 +18,8 @@ GIB = 2**30
 
 
 def _sweep(runner, lengths: str, repeats, progress=None) -> dict:
-    try:
-        parsed = cost.parse_lengths(lengths)
-        count = cost.check_repeats(repeats)
-    except cost.CostError as error:
-        raise gr.Error(str(error)) from None
+    parsed = cost.parse_lengths(lengths)
+    count = cost.check_repeats(repeats)
     cost.warm_up(runner)
     return cost.context_sweep(runner, parsed, count, progress)
 
@@ -44,6 +40,7 @@ def _fits(total_bytes: int) -> str:
 
 
 def build(runner) -> None:
+    @user_errors
     def measure(lengths: str, repeats, log_axes: bool, progress=gr.Progress()):  # noqa: B008 (gradio's own pattern)
         result = _sweep(runner, lengths, repeats, lambda fraction, text: progress(fraction, desc=text))
         match = all(r["kv_cache_bytes"] == r["kv_cache_bytes_formula"] for r in result["rows"])
@@ -80,6 +77,7 @@ def build(runner) -> None:
         ]
         return charts.projection(rows, cost.gpus()), table
 
+    @user_errors
     def context_cost_api(lengths: str = config.DEFAULT_SWEEP, repeats: int = config.DEFAULT_REPEATS) -> dict:
         """Prefill, decode with and without the KV cache, and KV-cache bytes, at each context length."""
         return _sweep(runner, lengths, repeats)

@@ -6,27 +6,20 @@ import gradio as gr
 
 from playground import charts, config, cost
 from playground.i18n import t
-from playground.prompts import PromptError, encode_prompt
+from playground.prompts import encode_prompt
+from playground.ui.common import MODEL_EVENT, user_errors
 
 DEFAULT_PROMPT = "Explain in one paragraph why the sky is blue."
-MODEL_EVENT = {"concurrency_id": "model", "concurrency_limit": config.MODEL_CONCURRENCY}
 
 
 def build(runner) -> None:
     shape = cost.ModelShape.of(runner.model, runner.name)
     dtype_bytes = runner.model.dtype.itemsize
 
-    def prompt_ids(prompt: str, chat: bool) -> list[int]:
-        try:
-            return encode_prompt(runner, prompt, chat)
-        except PromptError as error:
-            raise gr.Error(str(error)) from None
-
+    @user_errors
     def measure(prompt: str, chat: bool, new_tokens: float):
-        ids = prompt_ids(prompt, chat)
-        n = int(new_tokens)
-        if not 2 <= n <= config.MAX_TIMELINE_TOKENS:
-            raise gr.Error(f"New tokens must be between 2 and {config.MAX_TIMELINE_TOKENS}.")
+        ids = encode_prompt(runner, prompt, chat)
+        n = cost.check_timeline_tokens(new_tokens)
         cost.warm_up(runner)
         on = cost.timeline(runner, ids, n, use_cache=True)
         off = cost.timeline(runner, ids, n, use_cache=False)
@@ -75,8 +68,9 @@ def build(runner) -> None:
         )
         return charts.decode_timeline(runs), charts.step_times(runs), growth, metrics
 
+    @user_errors
     def measure_throughput(prompt: str, chat: bool):
-        ids = prompt_ids(prompt, chat)
+        ids = encode_prompt(runner, prompt, chat)
         rows = cost.throughput(runner, ids, list(config.THROUGHPUT_BATCHES), config.THROUGHPUT_TOKENS)
         return charts.throughput(rows), t("decode.throughput_note", steps=config.THROUGHPUT_TOKENS)
 

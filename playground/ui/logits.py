@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-from functools import partial, wraps
+from functools import partial
 
 import gradio as gr
 
 from playground import charts, config, html, sampling, tokens
-from playground.generation import GenerationError, GenerationParams, generate, generate_stream, parse_stop
+from playground.errors import UserError
+from playground.generation import GenerationParams, generate, generate_stream, parse_stop
 from playground.i18n import t
-from playground.prompts import PromptError, encode_prompt
+from playground.prompts import encode_prompt
+from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, user_errors
 
 DEFAULT_PROMPT = "The capital of France is"
-MODEL_EVENT = {"concurrency_id": "model", "concurrency_limit": config.MODEL_CONCURRENCY}
-LIGHT_EVENT = {"concurrency_limit": config.LIGHT_CONCURRENCY}
-
-
-def _user_errors(fn):
-    """Turn the compute modules' user errors into gr.Error sentences (keeping the signature,
-    which gr.api reads for the endpoint's parameters)."""
-
-    @wraps(fn)
-    def wrapped(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except (PromptError, sampling.SamplingError, GenerationError) as error:
-            raise gr.Error(str(error)) from None
-
-    return wrapped
 
 
 def _sampling(temperature, top_k, top_p, min_p, presence, frequency, repetition) -> sampling.SamplingParams:
@@ -45,7 +31,7 @@ def _sampling(temperature, top_k, top_p, min_p, presence, frequency, repetition)
 def build(runner) -> None:
     label = partial(tokens.token_label, runner.tokenizer)
 
-    @_user_errors
+    @user_errors
     def prompt_logits(prompt: str, chat: bool) -> dict | None:
         """Run the model once for the prompt; sliders then work on these logits only."""
         if not prompt or not prompt.strip():
@@ -53,7 +39,7 @@ def build(runner) -> None:
         ids = encode_prompt(runner, prompt, chat)
         return {"ids": ids, "logits": runner.prefill(ids).logits}
 
-    @_user_errors
+    @user_errors
     def redraw(state, temperature, top_k, top_p, min_p, presence, frequency, repetition, seed):
         if state is None:
             return None, t("logits.empty_prompt")
@@ -77,7 +63,7 @@ def build(runner) -> None:
     def next_seed(seed: float) -> int:
         return int(seed) + 1
 
-    @_user_errors
+    @user_errors
     def next_token_api(
         prompt: str,
         chat: bool = False,
@@ -122,7 +108,7 @@ def build(runner) -> None:
             seed=int(seed),
         ).validate()
 
-    @_user_errors
+    @user_errors
     def generate_api(
         prompt: str,
         chat: bool = False,
@@ -179,7 +165,7 @@ def build(runner) -> None:
                 seed, max_new, min_new, stop, use_cache,
             )  # fmt: skip
             ids = encode_prompt(runner, prompt, chat)
-        except (PromptError, sampling.SamplingError, GenerationError) as error:
+        except UserError as error:  # a generator: checked here, before the first token
             raise gr.Error(str(error)) from None
         for state in generate_stream(runner, ids, params):
             yield _render(state, params)

@@ -7,7 +7,9 @@ import json
 import gradio as gr
 
 from playground import charts, config, html, models, tokens
+from playground.errors import UserError
 from playground.i18n import t
+from playground.ui.common import LIGHT_EVENT
 
 OFFLINE_KINDS = ("model", "bytes", "chars")
 DEFAULT_COMPARE = [name for name, spec in models.TOKENIZERS.items() if spec.kind in OFFLINE_KINDS]
@@ -34,7 +36,7 @@ def _stats(result: tokens.TokenizeResult) -> str:
 def _tokenize_or_error(runner, text: str, name: str) -> tokens.TokenizeResult:
     try:
         return tokens.tokenize(runner, text, name)
-    except tokens.TokenizeError as error:
+    except UserError as error:
         raise gr.Error(str(error)) from None
     except OSError:
         offline = ", ".join(DEFAULT_COMPARE)
@@ -67,7 +69,7 @@ def build(runner) -> None:
             row = {"name": name, "note": spec.note, "tokens": None, "error": ""}
             try:
                 row["tokens"] = tokens.span_dicts(tokens.tokenize(runner, text, name))
-            except tokens.TokenizeError as error:
+            except UserError as error:
                 raise gr.Error(str(error)) from None
             except OSError:
                 row["error"] = t("tokenizer.compare_unavailable")
@@ -114,7 +116,7 @@ def build(runner) -> None:
         gr.Plot(
             value=charts.language_cost(tokens.language_cost(runner)), elem_id="tok-cost", show_label=False
         )
-        gr.api(tokenize_api, api_name="tokenize", concurrency_limit=config.LIGHT_CONCURRENCY)
+        gr.api(tokenize_api, api_name="tokenize", **LIGHT_EVENT)
 
     gr.on(
         [text.change, show_ids.change],
@@ -124,7 +126,7 @@ def build(runner) -> None:
         api_visibility="private",
         trigger_mode="always_last",
         show_progress="hidden",
-        concurrency_limit=config.LIGHT_CONCURRENCY,
+        **LIGHT_EVENT,
     )
     gr.on(
         [text.change, show_ids.change, compare_choice.change],
@@ -134,5 +136,5 @@ def build(runner) -> None:
         api_visibility="private",
         trigger_mode="always_last",
         show_progress="minimal",
-        concurrency_limit=config.LIGHT_CONCURRENCY,
+        **LIGHT_EVENT,
     )
