@@ -68,3 +68,10 @@ MAX_CONTEXT_SWEEP_TOKENS = 2_048
 MAX_CONTEXT_SWEEP_POINTS = 12
 MAX_COST_REPEATS = 10
 PROJECTION_CONTEXTS = (1_024, 8_192, 32_768, 131_072, 1_048_576)
+
+# Sampling knobs accepted from the API (the sliders stay inside them). Outside these, logits
+# overflow float32 (a temperature of 1e-40 makes every score infinite) or the knob means nothing.
+MIN_TEMPERATURE = 0.01  # or exactly 0: greedy
+MAX_TEMPERATURE = 100.0
+MAX_ABS_PENALTY = 10.0  # presence and frequency (OpenAI allows -2 to 2)
+REPETITION_PENALTY_RANGE = (0.01, 10.0)

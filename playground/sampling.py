@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import torch
 
+from playground import config
 from playground.errors import UserError
 
 STAGE_ORDER = ("raw", "penalties", "temperature", "top_k", "top_p", "min_p")
@@ -142,10 +143,13 @@ class SamplingParams:
 
     def validate(self) -> SamplingParams:
         """Raise SamplingError with a sentence that says what to change."""
+        low, high = config.REPETITION_PENALTY_RANGE
+        limit = config.MAX_ABS_PENALTY
+        coldest, hottest = config.MIN_TEMPERATURE, config.MAX_TEMPERATURE
         checks = [
             (
-                math.isfinite(self.temperature) and self.temperature >= 0,
-                "Temperature must be 0 (greedy) or more.",
+                self.temperature == 0 or coldest <= self.temperature <= hottest,
+                f"Temperature must be 0 (greedy) or between {coldest} and {hottest:g}.",
             ),
             (
                 self.top_k >= 0 and float(self.top_k).is_integer(),
@@ -153,13 +157,13 @@ class SamplingParams:
             ),
             (0 < self.top_p <= 1, "Top-p must be above 0 and at most 1 (1 = off)."),
             (0 <= self.min_p <= 1, "Min-p must be between 0 (off) and 1."),
-            (self.repetition_penalty > 0, "Repetition penalty must be above 0 (1 = off)."),
             (
-                all(
-                    math.isfinite(v)
-                    for v in (self.presence_penalty, self.frequency_penalty, self.repetition_penalty)
-                ),
-                "Penalties must be finite numbers.",
+                low <= self.repetition_penalty <= high,
+                f"Repetition penalty must be between {low} and {high:g} (1 = off).",
+            ),
+            (
+                all(-limit <= v <= limit for v in (self.presence_penalty, self.frequency_penalty)),
+                f"Presence and frequency penalties must be between -{limit:g} and {limit:g} (0 = off).",
             ),
         ]
         for ok, message in checks:

@@ -76,6 +76,8 @@ def test_generate_reports_text_reason_and_timings(client):
     [
         ("/next_token", {"prompt": "   "}, "The prompt is empty"),
         ("/next_token", {"temperature": -1}, "Temperature must be 0"),
+        ("/next_token", {"temperature": 1e-40}, "Temperature must be 0"),
+        ("/next_token", {"presence_penalty": 1e30}, "Presence and frequency penalties"),
         ("/next_token", {"top_p": 0}, "Top-p must be above 0"),
         ("/next_token", {"top_k": -3}, "Top-k must be a whole number"),
         ("/next_token", {"min_p": 2}, "Min-p must be between 0"),

@@ -169,17 +169,44 @@ def test_suppressed_ids_can_never_be_drawn():
     ("params", "message"),
     [
         (sampling.SamplingParams(temperature=-0.1), "Temperature must be 0"),
+        (
+            sampling.SamplingParams(temperature=1e-40),
+            r"Temperature must be 0 \(greedy\) or between 0.01 and 100",
+        ),
+        (sampling.SamplingParams(temperature=math.nan), "Temperature must be 0"),
         (sampling.SamplingParams(top_p=0), "Top-p must be above 0"),
         (sampling.SamplingParams(top_p=1.5), "Top-p must be above 0"),
         (sampling.SamplingParams(top_k=-1), "Top-k must be a whole number"),
         (sampling.SamplingParams(min_p=1.2), "Min-p must be between 0"),
-        (sampling.SamplingParams(repetition_penalty=0), "Repetition penalty must be above 0"),
-        (sampling.SamplingParams(presence_penalty=math.inf), "Penalties must be finite"),
+        (sampling.SamplingParams(repetition_penalty=0), "Repetition penalty must be between 0.01 and 10"),
+        (sampling.SamplingParams(repetition_penalty=1e38), "Repetition penalty must be between"),
+        (
+            sampling.SamplingParams(presence_penalty=math.inf),
+            "Presence and frequency penalties must be between -10",
+        ),
+        (sampling.SamplingParams(frequency_penalty=-1e38), "Presence and frequency penalties"),
     ],
 )
 def test_bad_settings_are_refused_with_a_sentence(params, message):
     with pytest.raises(sampling.SamplingError, match=message):
         params.validate()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        sampling.SamplingParams(temperature=0.01),
+        sampling.SamplingParams(temperature=100),
+        sampling.SamplingParams(repetition_penalty=10, presence_penalty=10, frequency_penalty=-10),
+        sampling.SamplingParams(repetition_penalty=0.01, presence_penalty=-10, frequency_penalty=10),
+    ],
+)
+def test_extreme_accepted_settings_still_give_a_distribution(params):
+    logits = random_logits(2) * 10
+    result = sampling.run_pipeline(logits, list(range(0, VOCAB, 3)) * 5, params.validate())
+    assert math.isclose(float(result.probs.sum()), 1.0, rel_tol=1e-4)
+    assert not torch.isnan(result.probs).any()
+    sampling.draw(result.probs, sampling.make_generator(0))
 
 
 def test_report_and_view_follow_the_same_tokens_through_every_stage():
