@@ -40,6 +40,7 @@ class GenerationParams:
 
     def validate(self) -> GenerationParams:
         self.sampling.validate()
+        make_generator(self.seed)  # refuses a seed torch cannot take, before any model call
         if not 1 <= self.max_new_tokens <= config.MAX_NEW_TOKENS:
             raise GenerationError(f"Max new tokens must be between 1 and {config.MAX_NEW_TOKENS}.")
         if not 0 <= self.min_new_tokens <= self.max_new_tokens:

@@ -227,7 +227,11 @@ def draw(probs: torch.Tensor, generator: torch.Generator | None = None) -> int:
     return int(torch.multinomial(probs, 1, generator=generator))
 
 
-def make_generator(seed: int) -> torch.Generator:
+def make_generator(seed) -> torch.Generator:
+    """A random generator for the draw; the same seed gives the same draws. An empty seed is 0."""
+    seed = 0 if seed is None else seed
+    if not (float(seed).is_integer() and 0 <= seed < 2**63):
+        raise SamplingError("The seed must be a whole number from 0 to 2^63 - 1.")
     return torch.Generator().manual_seed(int(seed))
 
 

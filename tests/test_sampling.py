@@ -154,6 +154,15 @@ def test_temperature_zero_is_greedy_with_probability_one():
     assert sampling.draw(result.probs, sampling.make_generator(123)) == int(logits.argmax())
 
 
+def test_seeds_reproduce_draws_and_bad_seeds_are_refused():
+    probs = torch.softmax(random_logits(9), -1)
+    draws = [sampling.draw(probs, sampling.make_generator(s)) for s in (5, 5, None, 0)]
+    assert draws[0] == draws[1] and draws[2] == draws[3]
+    for bad in (-1, 2**64, 1.5):
+        with pytest.raises(sampling.SamplingError, match="seed must be a whole number"):
+            sampling.make_generator(bad)
+
+
 def test_entropy_in_bits():
     assert math.isclose(sampling.entropy_bits(torch.zeros(8)), 3.0, rel_tol=1e-9)
     assert sampling.entropy_bits(torch.tensor([0.0, -math.inf, -math.inf])) == 0.0

@@ -60,8 +60,8 @@ def build(runner) -> None:
             )
         return charts.sampling_pipeline(view), summary
 
-    def next_seed(seed: float) -> int:
-        return int(seed) + 1
+    def next_seed(seed: float | None) -> int:
+        return 0 if seed is None else int(seed) + 1
 
     @user_errors
     def next_token_api(
@@ -105,7 +105,7 @@ def build(runner) -> None:
             min_new_tokens=int(min_new),
             stop=parse_stop(stop),
             use_cache=bool(use_cache),
-            seed=int(seed),
+            seed=0 if seed is None else seed,
         ).validate()
 
     @user_errors
