@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import torch
-
 from playground import config
 from playground.errors import UserError
 
@@ -297,5 +295,4 @@ def context_sweep(runner, lengths: list[int], repeats: int, progress=None) -> di
 
 def warm_up(runner) -> None:
     """One small forward pass, so the first measurement does not pay one-time start-up costs."""
-    with torch.inference_mode():
-        runner.forward(prompt_of_length(runner, 8))
+    runner.forward(prompt_of_length(runner, 8))

@@ -64,7 +64,7 @@ class GeneratedToken:
     id: int
     token: str  # the token's text on its own
     prob: float  # the probability it was chosen with (after every stage)
-    top: tuple[tuple[int, str, float], ...]  # the most likely alternatives at this step
+    top: tuple[tuple[int, float], ...]  # (id, probability) of the most likely tokens at this step
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,11 @@ class GenerationState:
     stop_reason: str | None  # "eos" | "stop" | "length" once finished
     ttft_s: float  # prompt in -> first token chosen
     step_s: tuple[float, ...]  # each later token's time
-    elapsed_s: float
+
+    @property
+    def elapsed_s(self) -> float:
+        """Model time only: time spent by the consumer between steps (drawing the UI) is left out."""
+        return self.ttft_s + sum(self.step_s)
 
     @property
     def tpot_s(self) -> float:
@@ -104,13 +108,9 @@ def find_stop(text: str, stops: tuple[str, ...], search_from: int = 0) -> int | 
     return min(hits) if hits else None
 
 
-def _alternatives(runner, probs: torch.Tensor, n: int) -> tuple[tuple[int, str, float], ...]:
+def _alternatives(probs: torch.Tensor, n: int) -> tuple[tuple[int, float], ...]:
     values, ids = torch.topk(probs, n)
-    return tuple(
-        (int(i), runner.tokenizer.decode([int(i)]), float(v))
-        for v, i in zip(values, ids, strict=True)
-        if v > 0
-    )
+    return tuple((int(i), float(v)) for v, i in zip(values, ids, strict=True) if v > 0)
 
 
 def generate_stream(runner, prompt_ids: list[int], params: GenerationParams) -> Iterator[GenerationState]:
@@ -149,7 +149,7 @@ def generate_stream(runner, prompt_ids: list[int], params: GenerationParams) -> 
                 id=token_id,
                 token=runner.tokenizer.decode([token_id]),
                 prob=float(result.probs[token_id]),
-                top=_alternatives(runner, result.probs, config.ALTERNATIVES_SHOWN),
+                top=_alternatives(result.probs, config.ALTERNATIVES_SHOWN),
             )
         )
         previous_len = len(text)
@@ -166,8 +166,7 @@ def generate_stream(runner, prompt_ids: list[int], params: GenerationParams) -> 
             elif len(new_ids) >= params.max_new_tokens:
                 stop_reason = "length"
 
-        # Time spent by the consumer between steps (drawing the UI) is not the model's time.
-        yield GenerationState(tuple(tokens), text, stop_reason, ttft_s, tuple(step_s), ttft_s + sum(step_s))
+        yield GenerationState(tuple(tokens), text, stop_reason, ttft_s, tuple(step_s))
         if stop_reason:
             return
 

@@ -132,30 +132,20 @@ def build(runner) -> None:
         )  # fmt: skip
         return generate(runner, encode_prompt(runner, prompt, chat), params).to_api()
 
-    def _render(state, params: GenerationParams):
-        chips = [
-            {"label": label(tok.id), "prob": tok.prob, "top": [(label(i), p) for i, _, p in tok.top]}
-            for tok in state.tokens
-        ]
-        if state.stop_reason:
-            reason = t(f"logits.stop_reason.{state.stop_reason}", max_new_tokens=params.max_new_tokens)
-            timing = t(
-                "logits.timing",
-                count=len(state.tokens),
-                ttft_ms=state.ttft_s * 1000,
-                tpot_ms=state.tpot_s * 1000,
-                later=len(state.step_s),
-                tps=state.tokens_per_s,
-                cache=t("logits.cache_on" if params.use_cache else "logits.cache_off"),
-            )
-            status = f"{reason}\n\n{timing}"
-        else:
-            status = t("logits.running", count=len(state.tokens))
-        rows = [
-            [n, label(tok.id), round(tok.prob, 4), ", ".join(f"{label(i)} {p:.1%}" for i, _, p in tok.top)]
-            for n, tok in enumerate(state.tokens, start=1)
-        ]
-        return html.generated_tokens(chips), status, rows
+    def _status(state, params: GenerationParams) -> str:
+        if not state.stop_reason:
+            return t("logits.running", count=len(state.tokens))
+        reason = t(f"logits.stop_reason.{state.stop_reason}", max_new_tokens=params.max_new_tokens)
+        timing = t(
+            "logits.timing",
+            count=len(state.tokens),
+            ttft_ms=state.ttft_s * 1000,
+            tpot_ms=state.tpot_s * 1000,
+            later=len(state.step_s),
+            tps=state.tokens_per_s,
+            cache=t("logits.cache_on" if params.use_cache else "logits.cache_off"),
+        )
+        return f"{reason}\n\n{timing}"
 
     def generate_ui(prompt, chat, temperature, top_k, top_p, min_p, presence, frequency, repetition, seed,
                     max_new, min_new, stop, use_cache):  # fmt: skip
@@ -167,8 +157,20 @@ def build(runner) -> None:
             ids = encode_prompt(runner, prompt, chat)
         except UserError as error:  # a generator: checked here, before the first token
             raise gr.Error(str(error)) from None
+        chips, rows = [], []  # each token is labelled once, when it arrives
         for state in generate_stream(runner, ids, params):
-            yield _render(state, params)
+            token = state.tokens[-1]
+            top = [(label(i), p) for i, p in token.top]
+            chips.append({"label": label(token.id), "prob": token.prob, "top": top})
+            rows.append(
+                [
+                    len(rows) + 1,
+                    label(token.id),
+                    round(token.prob, 4),
+                    ", ".join(f"{a} {p:.1%}" for a, p in top),
+                ]
+            )
+            yield html.generated_tokens(chips), _status(state, params), rows
 
     first_state = prompt_logits(DEFAULT_PROMPT, False)
     first_plot, first_summary = redraw(first_state, 1.0, 0, 1.0, 0.0, 0.0, 0.0, 1.0, 0)
