@@ -6,7 +6,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from playground import config
+from playground import config, i18n
 from playground.i18n import t
 from playground.ui import attention, beam, context, decode, logits, tokenizer
 
@@ -30,8 +30,9 @@ def model_line(runner) -> str:
     )
 
 
-def build_demo(runner) -> gr.Blocks:
-    with gr.Blocks(title=t("app.title")) as demo:
+def build_demo(runner, lang: str = i18n.DEFAULT_LANGUAGE) -> gr.Blocks:
+    """The whole app in one language: every label, text and handler of it speaks ``lang``."""
+    with i18n.use(lang), gr.Blocks(title=t("app.title")) as demo:
         gr.Markdown(f"# {t('app.title')}\n{t('app.tagline')}")
         gr.Markdown(model_line(runner), elem_id="model-source")
         with gr.Tabs():

@@ -63,9 +63,12 @@ def test_language_cost_chart_draws_both_measures_per_language():
     assert list(fig.data[1].text) == ["×1.0", "×12.0"]
 
 
-def test_strings_fall_back_to_english_and_unknown_keys_fail():
+def test_the_current_language_follows_use_and_unknown_keys_fail():
     assert i18n.t("tab.tokenizer", lang="te") != i18n.t("tab.tokenizer", lang="en")
-    assert i18n.t("tokenizer.show_ids", lang="te") == i18n.EN["tokenizer.show_ids"]
+    with i18n.use("te-IN"):
+        assert i18n.current() == "te"
+        assert i18n.t("tab.tokenizer") == i18n.t("tab.tokenizer", lang="te")
+    assert i18n.current() == "en"
     assert i18n.t("tokenizer.more_tokens", count=3) == "… and 3 more tokens (all are counted above)."
     with pytest.raises(KeyError):
         i18n.t("no.such.key")

@@ -7,7 +7,7 @@ import gradio as gr
 from playground import attention, charts, config, html, tokens
 from playground.i18n import t
 from playground.prompts import encode_prompt
-from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, user_errors
+from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
 
 DEFAULT_PROMPT = "The capital of France is"
 METRICS = ("last_focus", "first_token", "previous_token", "entropy")
@@ -32,14 +32,14 @@ def build(runner) -> None:
         labels = [tokens.token_label(runner.tokenizer, i) for i in ids]
         return {"maps": maps, "labels": labels, "summary": attention.head_summary(maps.weights)}
 
-    @user_errors
+    @handler
     def compute(prompt: str, chat: bool):
         """Run the model once for the prompt (eager attention); the view then works on this state."""
         if not prompt or not prompt.strip():
             return None
         return maps_for(prompt, chat)
 
-    @user_errors
+    @handler
     def render(state, layer: int, head: int, skip_first: bool, metric: str):
         if state is None:
             return None, "", ""
@@ -66,7 +66,7 @@ def build(runner) -> None:
             return gr.skip(), gr.skip()
         return attention.strongest_head(state["maps"].weights)
 
-    @user_errors
+    @handler
     def attention_api(prompt: str, chat: bool = False, layer: int = 0, head: int = -1) -> dict:
         """Attention weights of one layer and head (-1 = mean over heads) for the prompt."""
         state = maps_for(prompt, chat)

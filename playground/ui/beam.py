@@ -9,7 +9,7 @@ import gradio as gr
 from playground import beam, charts, config, tokens
 from playground.i18n import t
 from playground.prompts import encode_prompt
-from playground.ui.common import MODEL_EVENT, user_errors
+from playground.ui.common import MODEL_EVENT, handler
 
 DEFAULT_PROMPT = "My favourite food is"  # 3 beams find " pizza! I'm a big fan of", likelier than greedy
 
@@ -31,7 +31,7 @@ def build(runner) -> None:
         ids = encode_prompt(runner, prompt, chat)
         return beam.beam_search(runner, ids, params), ids
 
-    @user_errors
+    @handler
     def run(prompt, chat, num_beams, max_new_tokens, length_penalty, early_stopping, candidates):
         params = beam.BeamParams(
             num_beams=int(num_beams),
@@ -73,7 +73,7 @@ def build(runner) -> None:
         )
         return figure, summary, rows
 
-    @user_errors
+    @handler
     def beam_search_api(
         prompt: str,
         chat: bool = False,

@@ -1,12 +1,18 @@
-"""What every tab shares: the two event pools, and user errors shown as gr.Error sentences."""
+"""What every tab shares: the two event pools, and handlers bound to their page's language.
+
+Every event handler and API function a tab registers goes through ``handler``: it runs the
+function in the language of the page it was built for (so every ``t()`` inside, however deep,
+answers in that language), and shows a compute module's UserError as a gr.Error with its sentence.
+"""
 
 from __future__ import annotations
 
+import inspect
 from functools import wraps
 
 import gradio as gr
 
-from playground import config
+from playground import config, i18n
 from playground.errors import UserError
 
 # Heavy model calls share one pool; light re-renders run beside it and never wait on the model.
@@ -14,15 +20,32 @@ MODEL_EVENT = {"concurrency_id": "model", "concurrency_limit": config.MODEL_CONC
 LIGHT_EVENT = {"concurrency_limit": config.LIGHT_CONCURRENCY}
 
 
-def user_errors(fn):
-    """Show a compute module's UserError as a gr.Error with its sentence. The signature is kept,
-    which gr.api reads for an endpoint's parameters."""
+def handler(fn):
+    """Bind ``fn`` to the current language (the page being built) and turn UserError into gr.Error.
+
+    Works for plain functions and generators (streaming handlers) alike. The signature is kept,
+    which gr.api reads for an endpoint's parameters.
+    """
+    lang = i18n.current()
+
+    if inspect.isgeneratorfunction(fn):
+
+        @wraps(fn)
+        def wrapped_generator(*args, **kwargs):
+            with i18n.use(lang):
+                try:
+                    yield from fn(*args, **kwargs)
+                except UserError as error:
+                    raise gr.Error(str(error)) from None
+
+        return wrapped_generator
 
     @wraps(fn)
     def wrapped(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except UserError as error:
-            raise gr.Error(str(error)) from None
+        with i18n.use(lang):
+            try:
+                return fn(*args, **kwargs)
+            except UserError as error:
+                raise gr.Error(str(error)) from None
 
     return wrapped

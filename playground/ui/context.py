@@ -9,7 +9,7 @@ import gradio as gr
 
 from playground import charts, config, cost
 from playground.i18n import t
-from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, user_errors
+from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
 
 WEIGHT_DTYPES = [("float32", 4.0), ("bfloat16", 2.0), ("int8 / fp8", 1.0), ("4-bit", 0.5)]
 KV_DTYPES = [("float32", 4), ("bfloat16", 2), ("fp8", 1)]
@@ -40,7 +40,7 @@ def _fits(total_bytes: int) -> str:
 
 
 def build(runner) -> None:
-    @user_errors
+    @handler
     def measure(lengths: str, repeats, log_axes: bool, progress=gr.Progress()):  # noqa: B008 (gradio's own pattern)
         result = _sweep(runner, lengths, repeats, lambda fraction, text: progress(fraction, desc=text))
         match = all(r["kv_cache_bytes"] == r["kv_cache_bytes_formula"] for r in result["rows"])
@@ -52,11 +52,13 @@ def build(runner) -> None:
         time_fig, memory_fig = redraw(result, log_axes)
         return result, time_fig, memory_fig, note, _csv(result)
 
+    @handler
     def redraw(result, log_axes: bool):
         if result is None:
             return None, None
         return charts.sweep_time(result["rows"], log_axes), charts.sweep_memory(result["rows"], log_axes)
 
+    @handler
     def project(models: list[str], weight_dtype: float, kv_dtype: int, batch: float):
         shapes = cost.known_models()
         rows = []
@@ -77,7 +79,7 @@ def build(runner) -> None:
         ]
         return charts.projection(rows, cost.gpus()), table
 
-    @user_errors
+    @handler
     def context_cost_api(lengths: str = config.DEFAULT_SWEEP, repeats: int = config.DEFAULT_REPEATS) -> dict:
         """Prefill, decode with and without the KV cache, and KV-cache bytes, at each context length."""
         return _sweep(runner, lengths, repeats)

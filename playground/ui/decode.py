@@ -7,7 +7,7 @@ import gradio as gr
 from playground import charts, config, cost
 from playground.i18n import t
 from playground.prompts import encode_prompt
-from playground.ui.common import MODEL_EVENT, user_errors
+from playground.ui.common import MODEL_EVENT, handler
 
 DEFAULT_PROMPT = "Explain in one paragraph why the sky is blue."
 
@@ -16,7 +16,7 @@ def build(runner) -> None:
     shape = cost.ModelShape.of(runner.model, runner.name)
     dtype_bytes = runner.model.dtype.itemsize
 
-    @user_errors
+    @handler
     def measure(prompt: str, chat: bool, new_tokens: float):
         ids = encode_prompt(runner, prompt, chat)
         n = cost.check_timeline_tokens(new_tokens)
@@ -68,7 +68,7 @@ def build(runner) -> None:
         )
         return charts.decode_timeline(runs), charts.step_times(runs), growth, metrics
 
-    @user_errors
+    @handler
     def measure_throughput(prompt: str, chat: bool):
         ids = encode_prompt(runner, prompt, chat)
         rows = cost.throughput(runner, ids, list(config.THROUGHPUT_BATCHES), config.THROUGHPUT_TOKENS)

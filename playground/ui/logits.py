@@ -7,11 +7,10 @@ from functools import partial
 import gradio as gr
 
 from playground import charts, config, html, sampling, tokens
-from playground.errors import UserError
 from playground.generation import GenerationParams, generate, generate_stream, parse_stop
 from playground.i18n import t
 from playground.prompts import encode_prompt
-from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, user_errors
+from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
 
 DEFAULT_PROMPT = "The capital of France is"
 
@@ -31,7 +30,7 @@ def _sampling(temperature, top_k, top_p, min_p, presence, frequency, repetition)
 def build(runner) -> None:
     label = partial(tokens.token_label, runner.tokenizer)
 
-    @user_errors
+    @handler
     def prompt_logits(prompt: str, chat: bool) -> dict | None:
         """Run the model once for the prompt; sliders then work on these logits only."""
         if not prompt or not prompt.strip():
@@ -39,7 +38,7 @@ def build(runner) -> None:
         ids = encode_prompt(runner, prompt, chat)
         return {"ids": ids, "logits": runner.prefill(ids).logits}
 
-    @user_errors
+    @handler
     def redraw(state, temperature, top_k, top_p, min_p, presence, frequency, repetition, seed):
         if state is None:
             return None, t("logits.empty_prompt")
@@ -63,7 +62,7 @@ def build(runner) -> None:
     def next_seed(seed: float | None) -> int:
         return 0 if seed is None else int(seed) + 1
 
-    @user_errors
+    @handler
     def next_token_api(
         prompt: str,
         chat: bool = False,
@@ -108,7 +107,7 @@ def build(runner) -> None:
             seed=0 if seed is None else seed,
         ).validate()
 
-    @user_errors
+    @handler
     def generate_api(
         prompt: str,
         chat: bool = False,
@@ -147,16 +146,14 @@ def build(runner) -> None:
         )
         return f"{reason}\n\n{timing}"
 
+    @handler
     def generate_ui(prompt, chat, temperature, top_k, top_p, min_p, presence, frequency, repetition, seed,
                     max_new, min_new, stop, use_cache):  # fmt: skip
-        try:
-            params = _generation_params(
-                temperature, top_k, top_p, min_p, presence, frequency, repetition,
-                seed, max_new, min_new, stop, use_cache,
-            )  # fmt: skip
-            ids = encode_prompt(runner, prompt, chat)
-        except UserError as error:  # a generator: checked here, before the first token
-            raise gr.Error(str(error)) from None
+        params = _generation_params(
+            temperature, top_k, top_p, min_p, presence, frequency, repetition,
+            seed, max_new, min_new, stop, use_cache,
+        )  # fmt: skip
+        ids = encode_prompt(runner, prompt, chat)
         chips, rows = [], []  # each token is labelled once, when it arrives
         for state in generate_stream(runner, ids, params):
             token = state.tokens[-1]

@@ -9,7 +9,7 @@ import gradio as gr
 from playground import charts, config, html, models, tokens
 from playground.errors import UserError
 from playground.i18n import t
-from playground.ui.common import LIGHT_EVENT
+from playground.ui.common import LIGHT_EVENT, handler
 
 OFFLINE_KINDS = ("model", "bytes", "chars")
 DEFAULT_COMPARE = [name for name, spec in models.TOKENIZERS.items() if spec.kind in OFFLINE_KINDS]
@@ -44,10 +44,12 @@ def _tokenize_or_error(runner, text: str, name: str) -> tokens.TokenizeResult:
 
 
 def build(runner) -> None:
+    @handler
     def tokenize_api(text: str, tokenizer: str = "") -> dict:
         """Tokenize text with a registry tokenizer ("" = the loaded model's): ids, pieces, offsets."""
         return _tokenize_or_error(runner, text, tokenizer).to_api()
 
+    @handler
     def show_tokens(text: str, show_ids: bool):
         _, replaced = tokens.sanitize(text)
         if replaced:
@@ -62,6 +64,7 @@ def build(runner) -> None:
             chat.text,
         )
 
+    @handler
     def compare(text: str, names: list[str], show_ids: bool) -> str:
         rows = []
         for name in names:
