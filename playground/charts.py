@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
+from playground import i18n
 from playground.i18n import t
 
 BLUE = "#3b6fd8"
@@ -16,7 +17,9 @@ ORANGE = "#e8833a"
 
 def language_cost(rows: list[dict]) -> go.Figure:
     """Two bar charts over languages: tokens per character, and tokens relative to English."""
-    names = [r["language"] for r in rows]
+    names = [
+        t(f"chart.lang.{r['code']}") if i18n.has(f"chart.lang.{r['code']}") else r["language"] for r in rows
+    ]
     fig = make_subplots(rows=1, cols=2, subplot_titles=(t("chart.tokens_per_char"), t("chart.vs_english")))
     fig.add_trace(
         go.Bar(
@@ -27,10 +30,15 @@ def language_cost(rows: list[dict]) -> go.Figure:
             textposition="outside",
             cliponaxis=False,
             customdata=[[r["tokens"], r["chars"], r["bytes"]] for r in rows],
-            hovertemplate=(
-                "%{x}<br>%{y:.2f} tokens/char<br>"
-                "%{customdata[0]} tokens, %{customdata[1]} chars, %{customdata[2]} bytes<extra></extra>"
-            ),
+            hovertemplate=t(
+                "chart.cost_hover_per_char",
+                language="%{x}",
+                ratio="%{y:.2f}",
+                tokens="%{customdata[0]}",
+                chars="%{customdata[1]}",
+                bytes="%{customdata[2]}",
+            )
+            + "<extra></extra>",
             name=t("chart.tokens_per_char"),
         ),
         row=1,
@@ -44,7 +52,8 @@ def language_cost(rows: list[dict]) -> go.Figure:
             text=[f"×{r['tokens_vs_english']:.1f}" for r in rows],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{x}: %{y:.2f}× the tokens of English<extra></extra>",
+            hovertemplate=t("chart.cost_hover_vs_english", language="%{x}", ratio="%{y:.2f}")
+            + "<extra></extra>",
             name=t("chart.vs_english"),
         ),
         row=1,
@@ -114,10 +123,21 @@ def sampling_pipeline(view: dict) -> go.Figure:
         cuts = stage["removed"]
         text = [t("chart.cut") if cut else f"{v:.2f}" for v, cut in zip(values, cuts, strict=True)]
         colours = [GREY if cut else BLUE for cut in cuts]
-        data.append(bar(col, values, colours, text, "%{customdata}: %{x:.3f}", stage["name"]))
+        data.append(
+            bar(col, values, colours, text, "%{customdata}: %{x:.3f}", t(f"chart.stage.{stage['name']}"))
+        )
     final_colours = [ORANGE if i == view["sampled"] else BLUE for i in positions]
     final_text = [f"{p:.1%}" if p >= 0.001 else ("<0.1%" if p > 0 else "0") for p in view["final"]]
-    data.append(bar(panels, view["final"], final_colours, final_text, "%{customdata}: p = %{x:.4f}", "final"))
+    data.append(
+        bar(
+            panels,
+            view["final"],
+            final_colours,
+            final_text,
+            "%{customdata}: p = %{x:.4f}",
+            t("chart.stage.final"),
+        )
+    )
 
     layout = {
         "title": {"text": t("chart.pipeline_title")},
@@ -174,7 +194,7 @@ def attention_heatmap(labels: list[str], rows: list[list[float | None]], title: 
             "zmax": 1,
             "hoverongaps": False,
             "hovertemplate": "%{customdata[0]} → %{customdata[1]}: %{z:.3f}<extra></extra>",
-            "colorbar": {"title": {"text": "weight"}},
+            "colorbar": {"title": {"text": t("chart.attn_weight")}},
         }
     ]
     axis = {"tickvals": positions, "ticktext": ticks, "tickfont": {"family": "monospace", "size": 10}}
@@ -232,21 +252,32 @@ def beam_tree(view: dict) -> go.Figure:
             "text": [n["label"] for n in group],
             "textposition": "middle right",
             "textfont": {"family": "monospace", "size": 11},
-            "customdata": [[n["logprob"], n.get("score", 0.0), n.get("status", "greedy")] for n in group],
-            "hovertemplate": "%{text}<br>log p = %{customdata[0]:.3f}<br>total = %{customdata[1]:.3f}"
-            "<br>%{customdata[2]}<extra></extra>",
+            "customdata": [
+                [n["logprob"], n.get("score", 0.0), t(f"chart.beam.{n.get('status', 'greedy')}")]
+                for n in group
+            ],
+            "hovertemplate": hover,
             "marker": marker,
             "name": name,
         }
 
+    hover = t(
+        "chart.beam_hover",
+        token="%{text}",
+        logprob="%{customdata[0]:.3f}",
+        total_label=t("chart.beam_total"),
+        total="%{customdata[1]:.3f}",
+        status="%{customdata[2]}",
+    )
+    hover += "<extra></extra>"
     pruned = [n for n in view["nodes"] if n["status"] == "pruned"]
     alive = [n for n in view["nodes"] if n["status"] != "pruned"]
     finished = [n for n in view["nodes"] if n["status"] == "finished"]
     data = [
-        line(lambda n: n["status"] == "pruned", GREY, 1, "pruned"),
-        line(lambda n: n["status"] != "pruned", BLUE, 2, "beams"),
-        line(lambda n: n["best"], ORANGE, 5, "best"),
-        markers(pruned, {"color": GREY, "size": 6}, "pruned"),
+        line(lambda n: n["status"] == "pruned", GREY, 1, t("chart.beam.pruned")),
+        line(lambda n: n["status"] != "pruned", BLUE, 2, t("chart.beam.beams")),
+        line(lambda n: n["best"], ORANGE, 5, t("chart.beam.best")),
+        markers(pruned, {"color": GREY, "size": 6}, t("chart.beam.pruned")),
         markers(
             alive,
             {
@@ -256,12 +287,12 @@ def beam_tree(view: dict) -> go.Figure:
                 "showscale": True,
                 "colorbar": {"title": {"text": t("chart.beam_score")}},
             },
-            "beams",
+            t("chart.beam.beams"),
         ),
         markers(
             finished,
             {"color": "rgba(0,0,0,0)", "size": 16, "line": {"color": GREEN, "width": 3}},
-            "finished",
+            t("chart.beam.finished"),
             False,
         ),
         {
@@ -270,7 +301,7 @@ def beam_tree(view: dict) -> go.Figure:
             "x": [0],
             "y": [view["root_y"]],
             "hoverinfo": "skip",
-            "name": "prompt",
+            "name": t("chart.beam.prompt"),
             "marker": {"color": "#444", "size": 12, "symbol": "square"},
         },
     ]
@@ -285,10 +316,12 @@ def beam_tree(view: dict) -> go.Figure:
                 "y": [lane] * (len(greedy) + 1),
                 "line": {"color": PURPLE, "width": 2, "dash": "dash"},
                 "hoverinfo": "skip",
-                "name": "greedy",
+                "name": t("chart.beam.greedy"),
             }
         )
-        data.append(markers(greedy, {"color": PURPLE, "size": 9, "symbol": "diamond"}, "greedy"))
+        data.append(
+            markers(greedy, {"color": PURPLE, "size": 9, "symbol": "diamond"}, t("chart.beam.greedy"))
+        )
     max_x = max([n["x"] for n in view["nodes"]] + [g["x"] for g in greedy] + [1])
     lanes = view["greedy_lane"] + 1
     layout = {
@@ -434,7 +467,7 @@ def throughput(rows: list[dict]) -> go.Figure:
     layout |= {
         "barmode": "group",
         "xaxis": {"title": {"text": t("chart.batch")}, "type": "category"},
-        "yaxis": {"title": {"text": "tokens/s"}, "rangemode": "tozero"},
+        "yaxis": {"title": {"text": t("chart.tokens_per_s")}, "rangemode": "tozero"},
     }
     return _fast_figure(data, layout)
 
@@ -501,8 +534,15 @@ def projection(rows: list[dict], gpus: list[dict]) -> go.Figure:
         )
         line["customdata"] = [[r["weight_bytes"] / gib, r["kv_cache_bytes"] / gib] for r in mine]
         line["hovertemplate"] = (
-            model + "<br>%{x:,} tokens: %{y:,.1f} GiB<br>weights %{customdata[0]:,.1f} GiB"
-            " + KV cache %{customdata[1]:,.1f} GiB<extra></extra>"
+            t(
+                "chart.projection_hover",
+                model=model,
+                tokens="%{x:,}",
+                total="%{y:,.1f}",
+                weights="%{customdata[0]:,.1f}",
+                kv="%{customdata[1]:,.1f}",
+            )
+            + "<extra></extra>"
         )
         data.append(line)
     layout = _base_layout(t("chart.projection_title"), height=460)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from playground import config
 from playground.errors import UserError
+from playground.i18n import t
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 FILLER = (
@@ -278,7 +279,7 @@ def context_sweep(runner, lengths: list[int], repeats: int, progress=None) -> di
     for index, tokens in enumerate(lengths):
         rows.append(sweep_row(runner, shape, tokens, repeats))
         if progress is not None:
-            progress((index + 1) / len(lengths), f"{tokens:,} tokens")
+            progress((index + 1) / len(lengths), t("context.progress", tokens=tokens))
     return {
         "model": {
             "name": shape.name,
@@ -288,7 +289,7 @@ def context_sweep(runner, lengths: list[int], repeats: int, progress=None) -> di
             "head_dim": shape.head_dim,
             "dtype_bytes": runner.model.dtype.itemsize,
         },
-        "method": f"median of {repeats} run(s) per length on this machine ({config.num_threads()} threads)",
+        "method": t("context.method_line", repeats=repeats, threads=config.num_threads()),
         "rows": rows,
     }
 

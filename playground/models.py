@@ -36,7 +36,7 @@ class TokenizerSpec:
     name: str
     kind: str  # "model" (the loaded model's), "bytes", "chars" or "hub"
     hub_id: str | None = None
-    note: str = ""
+    note_key: str = ""  # i18n key of a few words on what the tokenizer is
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -55,12 +55,14 @@ MODEL_TOKENIZER = "model"
 TOKENIZERS: dict[str, TokenizerSpec] = {
     spec.name: spec
     for spec in [
-        TokenizerSpec(MODEL_TOKENIZER, "model", note="the loaded model's byte-level BPE"),
-        TokenizerSpec("utf-8 bytes", "bytes", note="one token per UTF-8 byte"),
-        TokenizerSpec("characters", "chars", note="one token per Unicode code point"),
-        TokenizerSpec("GPT-2", "hub", "openai-community/gpt2", "byte-level BPE, 50k vocabulary"),
-        TokenizerSpec("Qwen2.5", "hub", "Qwen/Qwen2.5-0.5B-Instruct", "byte-level BPE, 151k vocabulary"),
-        TokenizerSpec("BERT multilingual", "hub", "google-bert/bert-base-multilingual-cased", "WordPiece"),
+        TokenizerSpec(MODEL_TOKENIZER, "model", note_key="tokenizer.note.model"),
+        TokenizerSpec("utf-8 bytes", "bytes", note_key="tokenizer.note.bytes"),
+        TokenizerSpec("characters", "chars", note_key="tokenizer.note.chars"),
+        TokenizerSpec("GPT-2", "hub", "openai-community/gpt2", "tokenizer.note.gpt2"),
+        TokenizerSpec("Qwen2.5", "hub", "Qwen/Qwen2.5-0.5B-Instruct", "tokenizer.note.qwen"),
+        TokenizerSpec(
+            "BERT multilingual", "hub", "google-bert/bert-base-multilingual-cased", "tokenizer.note.wordpiece"
+        ),
     ]
 }
 

@@ -62,6 +62,21 @@ class ModelRunner:
         return self.model.config.num_hidden_layers
 
     @property
+    def num_heads(self) -> int:
+        """Query heads per layer."""
+        return self.model.config.num_attention_heads
+
+    @property
+    def num_kv_heads(self) -> int:
+        """Key/value heads per layer (fewer than query heads with grouped-query attention)."""
+        return getattr(self.model.config, "num_key_value_heads", None) or self.num_heads
+
+    @property
+    def vocab_size(self) -> int:
+        """Scores per position in the logits (the embedding rows, which may exceed the tokenizer's)."""
+        return self.model.config.vocab_size
+
+    @property
     def eos_token_ids(self) -> list[int]:
         eos = self.model.generation_config.eos_token_id
         if eos is None:

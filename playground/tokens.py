@@ -19,6 +19,7 @@ from pathlib import Path
 
 from playground import config, models
 from playground.errors import UserError
+from playground.i18n import t
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -172,9 +173,15 @@ def _partial_note(byte_start: int, byte_end: int, text: str, char_starts: list[i
         if byte_start <= c0 and c1 <= byte_end:
             continue  # a whole character: nothing to explain
         lo, hi = max(byte_start, c0) - c0 + 1, min(byte_end, c1) - c0
-        where = f"byte {lo}" if lo == hi else f"bytes {lo}–{hi}"
-        parts.append(f"{where} of {c1 - c0} of {text[index]!r} U+{ord(text[index]):04X}")
+        parts.append(_byte_note(lo, hi, c1 - c0, text[index]))
     return "; ".join(parts)
+
+
+def _byte_note(first: int, last: int, total: int, char: str) -> str:
+    """E.g. "byte 2 of 3 of 'త' U+0C24", in the current language."""
+    if first == last:
+        return t("tokenizer.note_byte", n=first, total=total, char=repr(char), code=ord(char))
+    return t("tokenizer.note_bytes", first=first, last=last, total=total, char=repr(char), code=ord(char))
 
 
 # --- tokenizers -----------------------------------------------------------------------------------
@@ -245,7 +252,7 @@ def byte_spans(text: str) -> list[TokenSpan]:
         data = ch.encode("utf-8")
         for position, value in enumerate(data):
             label, partial = readable(bytes([value]))
-            note = f"byte {position + 1} of {len(data)} of {ch!r} U+{ord(ch):04X}" if len(data) > 1 else ""
+            note = _byte_note(position + 1, position + 1, len(data), ch) if len(data) > 1 else ""
             spans.append(
                 TokenSpan(value, f"<0x{value:02X}>", index, index + 1, label, 1, partial=partial, note=note)
             )

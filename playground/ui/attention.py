@@ -24,8 +24,6 @@ def _head_name(head: int) -> str:
 
 
 def build(runner) -> None:
-    cfg = runner.model.config
-
     def maps_for(prompt: str, chat: bool) -> dict:
         ids = encode_prompt(runner, prompt, chat)
         maps = attention.attention_maps(runner, ids)
@@ -75,10 +73,13 @@ def build(runner) -> None:
     first_state = compute(DEFAULT_PROMPT, False)
     first_layer, first_head = attention.strongest_head(first_state["maps"].weights)
     first_heatmap, first_attended, first_grid = render(first_state, first_layer, first_head, True, METRICS[0])
-    head_choices = [(_head_name(h), h) for h in [attention.MEAN_HEAD, *range(cfg.num_attention_heads)]]
+    head_choices = [(_head_name(h), h) for h in [attention.MEAN_HEAD, *range(runner.num_heads)]]
 
     with gr.Tab(t("tab.attention"), id="attention", elem_id="tab-attention"):
-        gr.Markdown(t("attention.explain"), latex_delimiters=[{"left": "$", "right": "$", "display": False}])
+        gr.Markdown(
+            t("attention.explain", model=runner.name, heads=runner.num_heads, kv_heads=runner.num_kv_heads),
+            latex_delimiters=[{"left": "$", "right": "$", "display": False}],
+        )
         with gr.Row():
             prompt = gr.Textbox(
                 value=DEFAULT_PROMPT, label=t("attention.prompt"), lines=2, elem_id="at-prompt", scale=4
@@ -87,7 +88,7 @@ def build(runner) -> None:
         with gr.Row():
             layer = gr.Slider(
                 0,
-                cfg.num_hidden_layers - 1,
+                runner.num_layers - 1,
                 value=first_layer,
                 step=1,
                 label=t("attention.layer"),
@@ -102,7 +103,10 @@ def build(runner) -> None:
         skip_first = gr.Checkbox(value=True, label=t("attention.skip_first"), elem_id="at-skip-first")
         attended = gr.HTML(first_attended, elem_id="at-next")
         heatmap = gr.Plot(first_heatmap, elem_id="at-heatmap", show_label=False)
-        gr.Markdown(f"#### {t('attention.grid_heading')}\n{t('attention.grid_explain')}")
+        grid_explain = t(
+            "attention.grid_explain", last_layer=runner.num_layers - 1, last_head=runner.num_heads - 1
+        )
+        gr.Markdown(f"#### {t('attention.grid_heading')}\n{grid_explain}")
         metric = gr.Radio(
             choices=[(t(f"attention.metric.{m}"), m) for m in METRICS],
             value=METRICS[0],

@@ -11,10 +11,14 @@ from playground import charts, config, cost
 from playground.i18n import t
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
 
-WEIGHT_DTYPES = [("float32", 4.0), ("bfloat16", 2.0), ("int8 / fp8", 1.0), ("4-bit", 0.5)]
 KV_DTYPES = [("float32", 4), ("bfloat16", 2), ("fp8", 1)]
 DEFAULT_PROJECTED = ["SmolLM2-135M", "Llama-3.1-8B", "Qwen2.5-7B-Instruct-1M"]
 GIB = 2**30
+
+
+def _weight_dtypes() -> list[tuple[str, float]]:
+    """Weight formats and bytes per parameter; dtype names stay as code, "4-bit" is a word."""
+    return [("float32", 4.0), ("bfloat16", 2.0), ("int8 / fp8", 1.0), (t("context.dtype_4bit"), 0.5)]
 
 
 def _sweep(runner, lengths: str, repeats, progress=None) -> dict:
@@ -88,7 +92,10 @@ def build(runner) -> None:
     first_projection, first_table = project(DEFAULT_PROJECTED, 2.0, 2, 1)
 
     with gr.Tab(t("tab.context"), id="context", elem_id="tab-context"):
-        gr.Markdown(t("context.explain"), latex_delimiters=[{"left": "$", "right": "$", "display": False}])
+        gr.Markdown(
+            t("context.explain", model=runner.name, heads=runner.num_heads, kv_heads=runner.num_kv_heads),
+            latex_delimiters=[{"left": "$", "right": "$", "display": False}],
+        )
         with gr.Row():
             lengths = gr.Textbox(
                 value=config.DEFAULT_SWEEP, label=t("context.lengths"), elem_id="cc-lengths", scale=3
@@ -120,7 +127,10 @@ def build(runner) -> None:
             )
         with gr.Row():
             weight_dtype = gr.Radio(
-                WEIGHT_DTYPES, value=2.0, label=t("context.weight_dtype"), elem_id="cc-weight-dtype"
+                _weight_dtypes(),
+                value=2.0,
+                label=t("context.weight_dtype"),
+                elem_id="cc-weight-dtype",
             )
             kv_dtype = gr.Radio(KV_DTYPES, value=2, label=t("context.kv_dtype"), elem_id="cc-kv-dtype")
             batch = gr.Slider(1, 64, value=1, step=1, label=t("context.batch"), elem_id="cc-batch")

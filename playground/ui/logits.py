@@ -173,7 +173,10 @@ def build(runner) -> None:
     first_plot, first_summary = redraw(first_state, 1.0, 0, 1.0, 0.0, 0.0, 0.0, 1.0, 0)
 
     with gr.Tab(t("tab.logits"), id="logits", elem_id="tab-logits"):
-        gr.Markdown(t("logits.explain"), latex_delimiters=[{"left": "$", "right": "$", "display": False}])
+        gr.Markdown(
+            t("logits.explain", vocab=runner.vocab_size),
+            latex_delimiters=[{"left": "$", "right": "$", "display": False}],
+        )
         with gr.Row():
             prompt = gr.Textbox(
                 value=DEFAULT_PROMPT, label=t("logits.prompt"), lines=2, elem_id="lg-prompt", scale=4

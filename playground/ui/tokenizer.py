@@ -69,7 +69,7 @@ def build(runner) -> None:
         rows = []
         for name in names:
             spec = models.TOKENIZERS[name]
-            row = {"name": name, "note": spec.note, "tokens": None, "error": ""}
+            row = {"name": name, "note": t(spec.note_key), "tokens": None, "error": ""}
             try:
                 row["tokens"] = tokens.span_dicts(tokens.tokenize(runner, text, name))
             except UserError as error:
@@ -84,7 +84,7 @@ def build(runner) -> None:
     first_comparison = compare(default_text, DEFAULT_COMPARE, True)
 
     with gr.Tab(t("tab.tokenizer"), id="tokenizer", elem_id="tab-tokenizer"):
-        gr.Markdown(t("tokenizer.explain"))
+        gr.Markdown(t("tokenizer.explain", model=runner.name, vocab=len(runner.tokenizer)))
         with gr.Row():
             text = gr.Textbox(
                 label=t("tokenizer.input"),
