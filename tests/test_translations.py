@@ -99,3 +99,26 @@ def test_model_numbers_in_the_prose_come_from_the_loaded_config(tiny_runner, lan
         assert sentence in text
     assert vocab in text and "0–1" in text and "0–2" in text
     assert _has_telugu(text) == (lang == "te")
+
+
+def test_a_streaming_handler_answers_in_its_language_at_every_step():
+    """Gradio calls next() on a streaming handler in a fresh copy of the context each time."""
+    import contextvars
+
+    from playground.ui.common import handler
+
+    def stream():
+        yield i18n.t("logits.cache_on")
+        yield i18n.t("logits.stop_reason.length", max_new_tokens=2)
+
+    with i18n.use("te"):
+        bound = handler(stream)
+    steps = bound()
+    first = contextvars.copy_context().run(next, steps)
+    last = contextvars.copy_context().run(next, steps)
+    assert (first, last) == (
+        i18n.t("logits.cache_on", lang="te"),
+        i18n.t("logits.stop_reason.length", lang="te", max_new_tokens=2),
+    )
+    with pytest.raises(StopIteration):
+        contextvars.copy_context().run(next, steps)

@@ -32,11 +32,18 @@ def handler(fn):
 
         @wraps(fn)
         def wrapped_generator(*args, **kwargs):
-            with i18n.use(lang):
-                try:
-                    yield from fn(*args, **kwargs)
-                except UserError as error:
-                    raise gr.Error(str(error)) from None
+            # Gradio runs each step of a generator in a fresh copy of the context (one worker-thread
+            # call per next()), so the language is set around every step, not once around them all.
+            steps = fn(*args, **kwargs)
+            while True:
+                with i18n.use(lang):
+                    try:
+                        value = next(steps)
+                    except StopIteration:
+                        return
+                    except UserError as error:
+                        raise gr.Error(str(error)) from None
+                yield value
 
         return wrapped_generator
 
