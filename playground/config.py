@@ -75,3 +75,9 @@ MIN_TEMPERATURE = 0.01  # or exactly 0: greedy
 MAX_TEMPERATURE = 100.0
 MAX_ABS_PENALTY = 10.0  # presence and frequency (OpenAI allows -2 to 2)
 REPETITION_PENALTY_RANGE = (0.01, 10.0)
+
+# Decoding strategies side by side: greedy, beam search and n samples on one prompt.
+DEFAULT_COMPARE_SAMPLES = 4
+MAX_COMPARE_SAMPLES = 8
+MAX_COMPARE_NEW_TOKENS = MAX_BEAM_NEW_TOKENS  # beam search's cap, so every strategy gets the same length
+DEFAULT_COMPARE_NEW_TOKENS = 20

@@ -1,4 +1,5 @@
-"""Beam search tree tab: every beam, score and pruned branch, against greedy."""
+"""Beam search tab: the tree of every beam, score and pruned branch against greedy, and below it
+greedy, beam search and sampling side by side (``playground/ui/strategies.py``)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from functools import partial
 
 import gradio as gr
 
-from playground import beam, charts, config, tokens
+from playground import beam, charts, config, strategies, tokens
 from playground.i18n import t
 from playground.prompts import encode_prompt
+from playground.ui import strategies as strategies_ui
 from playground.ui.common import MODEL_EVENT, handler
 
 DEFAULT_PROMPT = "My favourite food is"  # 3 beams find " pizza! I'm a big fan of", likelier than greedy
@@ -20,78 +22,86 @@ def _verdict(best: float, greedy: float) -> str:
     return t("beam.verdict.better" if best > greedy else "beam.verdict.worse")
 
 
-def build(runner) -> None:
+def _decode(runner, ids) -> str:
+    return runner.tokenizer.decode(list(ids), skip_special_tokens=True)
+
+
+def _params(num_beams, max_new_tokens, length_penalty, early_stopping, candidates=0) -> beam.BeamParams:
+    return beam.BeamParams(
+        num_beams=int(num_beams),
+        max_new_tokens=int(max_new_tokens),
+        length_penalty=float(length_penalty),
+        early_stopping=bool(early_stopping),
+        candidates_per_beam=int(candidates),
+    ).validate()
+
+
+def search_tree(runner, prompt, chat, num_beams, max_new_tokens, length_penalty, early_stopping, candidates):
+    """The tree, its summary and ranked hypotheses; the greedy and beam runs are kept (the last
+    output) so that the comparison below does not run them again for the same inputs."""
+    params = _params(num_beams, max_new_tokens, length_penalty, early_stopping, candidates)
+    ids = encode_prompt(runner, prompt, chat)
+    result, beam_run = strategies.run_beam(runner, ids, params)
+    greedy, greedy_run = strategies.run_greedy(runner, ids, params.max_new_tokens)
     label = partial(tokens.token_label, runner.tokenizer)
-
-    def decode(ids: list[int]) -> str:
-        return runner.tokenizer.decode(ids, skip_special_tokens=True)
-
-    def search(prompt: str, chat: bool, params: beam.BeamParams):
-        params.validate()
-        ids = encode_prompt(runner, prompt, chat)
-        return beam.beam_search(runner, ids, params), ids
-
-    @handler
-    def run(prompt, chat, num_beams, max_new_tokens, length_penalty, early_stopping, candidates):
-        params = beam.BeamParams(
-            num_beams=int(num_beams),
-            max_new_tokens=int(max_new_tokens),
-            length_penalty=float(length_penalty),
-            early_stopping=bool(early_stopping),
-            candidates_per_beam=int(candidates),
-        )
-        result, ids = search(prompt, chat, params)
-        greedy = beam.greedy_path(runner, ids, params.max_new_tokens)
-        figure = charts.beam_tree(beam.tree_view(result, greedy, label))
-        rows = [
-            [rank, decode(list(h.token_ids)), round(h.score, 4), round(h.sum_logprobs, 4), len(h.token_ids)]
-            for rank, h in enumerate(result.hypotheses, start=1)
+    figure = charts.beam_tree(beam.tree_view(result, greedy, label))
+    rows = [
+        [rank, _decode(runner, h.token_ids), round(h.score, 4), round(h.sum_logprobs, 4), len(h.token_ids)]
+        for rank, h in enumerate(result.hypotheses, start=1)
+    ]
+    greedy_score = greedy.score(params.length_penalty)
+    rows.append(
+        [
+            t("beam.greedy_row"),
+            _decode(runner, greedy.token_ids),
+            round(greedy_score, 4),
+            round(greedy.sum_logprobs, 4),
+            len(greedy.token_ids),
         ]
-        greedy_score = greedy.score(params.length_penalty)
-        rows.append(
-            [
-                t("beam.greedy_row"),
-                decode(list(greedy.token_ids)),
-                round(greedy_score, 4),
-                round(greedy.sum_logprobs, 4),
-                len(greedy.token_ids),
-            ]
-        )
-        statuses = [n.status for n in result.nodes]
-        best = result.hypotheses[0].score
-        summary = t(
-            "beam.summary",
-            steps=result.steps,
-            nodes=len(result.nodes),
-            kept=statuses.count("kept"),
-            pruned=statuses.count("pruned"),
-            stopped=t(f"beam.stopped.{result.stopped_because}"),
-            best=best,
-            greedy=greedy_score,
-            verdict=_verdict(best, greedy_score),
-            forwards=len(result.forward_s),
-        )
-        return figure, summary, rows
+    )
+    statuses = [n.status for n in result.nodes]
+    best = result.hypotheses[0].score
+    summary = t(
+        "beam.summary",
+        steps=result.steps,
+        nodes=len(result.nodes),
+        kept=statuses.count("kept"),
+        pruned=statuses.count("pruned"),
+        stopped=t(f"beam.stopped.{result.stopped_because}"),
+        best=best,
+        greedy=greedy_score,
+        verdict=_verdict(best, greedy_score),
+        forwards=len(result.forward_s),
+    )
+    compare_key = strategies.runs_key(
+        ids,
+        strategies.CompareParams(
+            max_new_tokens=params.max_new_tokens,
+            num_beams=params.num_beams,
+            length_penalty=params.length_penalty,
+            early_stopping=params.early_stopping,
+        ),
+    )
+    memo = {"key": compare_key, "greedy": greedy_run, "beam": beam_run}
+    return figure, summary, rows, memo
 
-    @handler
-    def beam_search_api(
-        prompt: str,
-        chat: bool = False,
-        num_beams: int = 4,
-        max_new_tokens: int = 12,
-        length_penalty: float = 1.0,
-        early_stopping: bool = False,
-    ) -> dict:
-        """Beam search with the whole tree: every candidate node, and the finished hypotheses best first."""
-        params = beam.BeamParams(
-            num_beams=int(num_beams),
-            max_new_tokens=int(max_new_tokens),
-            length_penalty=float(length_penalty),
-            early_stopping=bool(early_stopping),
-        )
-        result, _ = search(prompt, chat, params)
-        return beam.api_result(result, label, decode)
 
+def beam_search_api(
+    runner,
+    prompt: str,
+    chat: bool = False,
+    num_beams: int = 4,
+    max_new_tokens: int = 12,
+    length_penalty: float = 1.0,
+    early_stopping: bool = False,
+) -> dict:
+    """Beam search with the whole tree: every candidate node, and the finished hypotheses best first."""
+    params = _params(num_beams, max_new_tokens, length_penalty, early_stopping)
+    result = beam.beam_search(runner, encode_prompt(runner, prompt, chat), params)
+    return beam.api_result(result, partial(tokens.token_label, runner.tokenizer), partial(_decode, runner))
+
+
+def build(runner) -> None:
     with gr.Tab(t("tab.beam"), id="beam", elem_id="tab-beam"):
         gr.Markdown(t("beam.explain"), latex_delimiters=[{"left": "$", "right": "$", "display": False}])
         with gr.Row():
@@ -134,13 +144,16 @@ def build(runner) -> None:
             wrap=True,
             elem_id="bm-table",
         )
-        gr.api(beam_search_api, api_name="beam_search", **MODEL_EVENT)
+        memo = gr.State(None)  # this session's last greedy and beam runs, with the inputs they came from
+        gr.api(handler(partial(beam_search_api, runner)), api_name="beam_search", **MODEL_EVENT)
+        beam_inputs = [prompt, chat, num_beams, max_new_tokens, length_penalty, early_stopping]
+        strategies_ui.build_section(runner, beam_inputs, memo)
 
     gr.on(
         [go.click, prompt.submit],
-        run,
-        inputs=[prompt, chat, num_beams, max_new_tokens, length_penalty, early_stopping, candidates],
-        outputs=[tree, summary, table],
+        handler(partial(search_tree, runner)),
+        inputs=[*beam_inputs, candidates],
+        outputs=[tree, summary, table, memo],
         show_progress="minimal",
         api_visibility="private",
         **MODEL_EVENT,
