@@ -11,7 +11,7 @@ from playground import beam, charts, config, strategies, tokens
 from playground.i18n import t
 from playground.prompts import encode_prompt
 from playground.ui import strategies as strategies_ui
-from playground.ui.common import MODEL_EVENT, handler
+from playground.ui.common import MODEL_EVENT, endpoint, handler
 
 DEFAULT_PROMPT = "My favourite food is"  # 3 beams find " pizza! I'm a big fan of", likelier than greedy
 
@@ -145,7 +145,7 @@ def build(runner) -> None:
             elem_id="bm-table",
         )
         memo = gr.State(None)  # this session's last greedy and beam runs, with the inputs they came from
-        gr.api(handler(partial(beam_search_api, runner)), api_name="beam_search", **MODEL_EVENT)
+        gr.api(endpoint(beam_search_api, runner), api_name="beam_search", **MODEL_EVENT)
         beam_inputs = [prompt, chat, num_beams, max_new_tokens, length_penalty, early_stopping]
         strategies_ui.build_section(runner, beam_inputs, memo)
 

@@ -8,7 +8,7 @@ answers in that language), and shows a compute module's UserError as a gr.Error 
 from __future__ import annotations
 
 import inspect
-from functools import wraps
+from functools import partial, wraps
 
 import gradio as gr
 
@@ -56,3 +56,12 @@ def handler(fn):
                 raise gr.Error(str(error)) from None
 
     return wrapped
+
+
+def endpoint(fn, *bound):
+    """``handler(partial(fn, *bound))`` for ``gr.api``, which reads the parameters' type hints:
+    a partial has none, so the hints of the parameters left are carried over."""
+    api = handler(partial(fn, *bound))
+    names = list(inspect.signature(fn).parameters)[len(bound) :]
+    api.__annotations__ = {k: v for k, v in fn.__annotations__.items() if k in names or k == "return"}
+    return api

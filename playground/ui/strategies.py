@@ -10,7 +10,7 @@ from playground import charts, config, strategies
 from playground.i18n import t
 from playground.prompts import encode_prompt
 from playground.sampling import SamplingParams
-from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
+from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, endpoint, handler
 
 # What each preset button sets: (temperature, top_k, top_p, min_p).
 PRESETS = {
@@ -166,7 +166,7 @@ def build_section(runner, beam_inputs: list, memo: gr.State) -> None:
         wrap=True,
         elem_id="st-table",
     )
-    gr.api(handler(partial(compare_strategies_api, runner)), api_name="compare_strategies", **MODEL_EVENT)
+    gr.api(endpoint(compare_strategies_api, runner), api_name="compare_strategies", **MODEL_EVENT)
 
     knobs = [temperature, top_k, top_p, min_p]
     for name, button in preset_buttons.items():
