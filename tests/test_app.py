@@ -16,7 +16,15 @@ def test_app_builds_without_launching(real_runner):
     public = {
         f"/{dep.api_name}" for dep in demo.fns.values() if dep.api_name and dep.api_visibility == "public"
     }
-    assert public == {"/tokenize", "/next_token", "/generate", "/attention", "/beam_search", "/context_cost"}
+    assert public == {
+        "/tokenize",
+        "/next_token",
+        "/generate",
+        "/attention",
+        "/beam_search",
+        "/context_cost",
+        "/compare_strategies",
+    }
 
 
 def test_tokenize_returns_the_model_tokenizers_ids(client, tokenizer):
