@@ -1,8 +1,9 @@
 """Logits to token: two ratios measured in one run on this machine.
 
-1. A slider update (the pure pipeline + the chart's data + the plotly figure, from logits kept in
-   session state) against one model forward pass over the same prompt: how much cheaper a slider
-   is than re-running the model.
+1. A slider update (the tab's own handlers: the chosen engine's pipeline + the chart's data + the
+   plotly figure; the three-engine comparison; the 1,000 draws, each from logits kept in session
+   state) against one model forward pass over the same prompt: how much cheaper a slider is than
+   re-running the model. The three views redraw in separate events; each is measured on its own.
 2. Our decoding loop (greedy, KV cache, every stage recorded) against ``model.generate`` for the
    same tokens: what our transparency costs.
 """
@@ -17,9 +18,10 @@ os.environ.setdefault("PLAYGROUND_OFFLINE", "1")
 
 from timing import median_s
 
-from playground import charts, config, sampling, tokens
+from playground import sampling
 from playground.generation import GenerationParams, generate
 from playground.runner import ModelRunner
+from playground.ui import logits as tab
 
 PROMPT = (
     "The capital of France is a city of museums, cafés and bridges over the Seine. Its most famous tower is"
@@ -29,21 +31,23 @@ PROMPT = (
 def main() -> None:
     runner = ModelRunner.load()
     ids = runner.tokenize(PROMPT).ids
-    logits = runner.prefill(ids).logits
-    params = sampling.SamplingParams(temperature=0.7, top_k=40, top_p=0.9, min_p=0.05, repetition_penalty=1.2)
+    state = {"ids": ids, "logits": runner.prefill(ids).logits}
+    starts = [k.start for k in sampling.knobs()]  # the sliders' first values: every stage on
 
-    def slider_update():
-        result = sampling.run_pipeline(logits, ids, params)
-        sampled = sampling.draw(result.probs, sampling.make_generator(0))
-        label = lambda i: tokens.token_label(runner.tokenizer, i)  # noqa: E731
-        charts.sampling_pipeline(sampling.stage_view(result, sampled, label, config.STAGE_TOKENS_SHOWN))
-
-    slider_s = median_s(slider_update, 20)
+    views = {
+        "stage chart (transformers)": lambda: tab.redraw(runner, state, "transformers", 0, *starts),
+        "stage chart (llama.cpp)": lambda: tab.redraw(runner, state, "llama.cpp", 0, *starts),
+        "three engines compared": lambda: tab.compare(runner, state, *starts),
+        "1,000 draws + chi-square": lambda: tab.draw_many(runner, state, "transformers", 0, *starts),
+    }
     forward_s = median_s(lambda: runner.forward(ids), 20)
     print(f"prompt: {len(ids)} tokens; median of 20 runs each")
-    print(f"slider update (pipeline + chart): {slider_s * 1000:.1f} ms")
     print(f"one model forward pass:           {forward_s * 1000:.1f} ms")
-    print(f"ratio forward / slider: {forward_s / slider_s:.1f}x (a slider never runs the model)")
+    for name, view in views.items():
+        view_s = median_s(view, 20)
+        print(f"{name + ':':34s}{view_s * 1000:.1f} ms  (forward / this: {forward_s / view_s:.1f}x)")
+    slider_s = median_s(views["stage chart (transformers)"], 20)
+    print(f"ratio forward / stage chart: {forward_s / slider_s:.1f}x (a slider never runs the model)")
 
     n = 48
     ours_params = GenerationParams(sampling=sampling.SamplingParams(temperature=0), max_new_tokens=n)

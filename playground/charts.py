@@ -95,11 +95,20 @@ def sampling_pipeline(view: dict) -> go.Figure:
     gap = 0.012
     width = (1 - gap * (panels - 1)) / panels
 
-    def title(name: str, kept: int, entropy: float) -> str:
-        return f"{t(f'chart.stage.{name}')}<br><sup>{t('chart.stage_sub', kept=kept, entropy=entropy)}</sup>"
+    def title(stage: dict) -> str:
+        name = stage["name"]
+        sub = t("chart.stage_sub", kept=stage["kept"], entropy=stage["entropy"])
+        if stage.get("off"):
+            sub = f"{t('engines.off')} · {sub}"
+        text = f"{t(f'chart.stage.{name}')}<br><sup>{sub}</sup>"
+        if stage.get("scope"):
+            scope = t(stage["scope"], n=stage["window"])
+            text += f"<br><sup>{t('engines.counted', scope=scope, count=stage['counted'])}</sup>"
+        return text
 
-    titles = [title(s["name"], s["kept"], s["entropy"]) for s in stages]
-    titles.append(title("final", view["final_kept"], view["final_entropy"]))
+    titles = [title(s) for s in stages]
+    titles.append(title({"name": "final", "kept": view["final_kept"], "entropy": view["final_entropy"]}))
+    lines = max(title.count("<br>") for title in titles)
 
     def bar(col: int, x, colours, text, hover: str, name: str) -> dict:
         return {
@@ -142,8 +151,8 @@ def sampling_pipeline(view: dict) -> go.Figure:
     layout = {
         "title": {"text": t("chart.pipeline_title")},
         "showlegend": False,
-        "height": 140 + 24 * len(positions),
-        "margin": {"l": 90, "r": 10, "t": 90, "b": 10},
+        "height": 140 + 16 * lines + 24 * len(positions),
+        "margin": {"l": 90, "r": 10, "t": 80 + 16 * lines, "b": 10},
         "template": pio.templates["plotly_white"],
         "yaxis": {
             "tickvals": positions,
@@ -171,10 +180,60 @@ def sampling_pipeline(view: dict) -> go.Figure:
                 "xanchor": "center",
                 "yanchor": "bottom",
                 "showarrow": False,
-                "font": {"size": 11},
+                "font": {"size": 10},
             }
         )
     return _fast_figure(data, layout)
+
+
+ENGINE_COLOURS = ("#3b6fd8", "#e8833a", "#2e9d5b")  # transformers, vLLM, llama.cpp
+
+
+def _probability_bars(labels: list[str], series: list[tuple[str, list[float], str]], title: str) -> go.Figure:
+    """Grouped horizontal bars, one group per token (most probable on top), one bar per series."""
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": name,
+            "x": values,
+            "y": labels,
+            "marker": {"color": colour},
+            "text": [f"{v:.1%}" if v >= 0.001 else ("<0.1%" if v > 0 else "0") for v in values],
+            "textposition": "auto",
+            "hovertemplate": "%{y}: %{x:.4f}<extra>" + name + "</extra>",
+        }
+        for name, values, colour in series
+    ]
+    layout = {
+        "title": {"text": title},
+        "barmode": "group",
+        "height": 120 + 14 * len(series) * len(labels),
+        "margin": {"l": 90, "r": 10, "t": 80, "b": 40},
+        "template": pio.templates["plotly_white"],
+        "yaxis": {"autorange": "reversed", "tickfont": {"family": "monospace"}, "type": "category"},
+        "xaxis": {"title": {"text": t("engines.probability")}, "tickformat": ".0%", "rangemode": "tozero"},
+        "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+    }
+    return _fast_figure(data, layout)
+
+
+def engines_compare(view: dict) -> go.Figure:
+    """Each engine's final probabilities for the same tokens, side by side."""
+    series = [
+        (name, view["probs"][name], ENGINE_COLOURS[i % len(ENGINE_COLOURS)])
+        for i, name in enumerate(view["engines"])
+    ]
+    return _probability_bars(view["labels"], series, t("engines.compare_title"))
+
+
+def draws_histogram(view: dict) -> go.Figure:
+    """The share of ``n`` draws each token got, beside its probability."""
+    series = [
+        (t("engines.probability"), view["probs"], BLUE),
+        (t("engines.drawn_share"), view["shares"], ORANGE),
+    ]
+    return _probability_bars(view["labels"], series, t("engines.draws_title", n=view["n"]))
 
 
 def attention_heatmap(labels: list[str], rows: list[list[float | None]], title: str) -> go.Figure:

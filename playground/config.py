@@ -81,3 +81,9 @@ DEFAULT_COMPARE_SAMPLES = 4
 MAX_COMPARE_SAMPLES = 8
 MAX_COMPARE_NEW_TOKENS = MAX_BEAM_NEW_TOKENS  # beam search's cap, so every strategy gets the same length
 DEFAULT_COMPARE_NEW_TOKENS = 20
+
+# Draw many times: /sample_many and the tab's histogram (one multinomial call, however many draws).
+SAMPLE_DRAWS = 1_000
+MAX_SAMPLE_DRAWS = 100_000
+DRAWS_TOKENS_SHOWN = 15  # tokens drawn in the histogram (the rest summed as "others")
+ENGINE_TOKENS_SHOWN = 10  # each engine's top tokens drawn side by side

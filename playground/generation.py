@@ -1,7 +1,8 @@
 """Step-by-step decoding over the runner, sampling through the same pipeline, with stop rules.
 
-One step: take the logits for the next position, run the sampling pipeline (penalties counting
-prompt and generated tokens), pick a token, feed it back. With the KV cache, each step feeds only
+One step: take the logits for the next position, run the chosen engine's sampling chain (each
+penalty counting the tokens that engine counts: prompt and generated, generated only, or a window
+of the last n), pick a token, feed it back. With the KV cache, each step feeds only
 the new token; without it (the teaching contrast) each step re-runs the whole sequence.
 
 Generation stops for the first of these reasons:
@@ -22,7 +23,7 @@ import torch
 
 from playground import config
 from playground.errors import UserError
-from playground.sampling import SamplingParams, draw, make_generator, run_pipeline
+from playground.sampling import DEFAULT_ENGINE, SamplingParams, draw, get_engine, make_generator, run_pipeline
 
 
 class GenerationError(UserError):
@@ -37,9 +38,11 @@ class GenerationParams:
     stop: tuple[str, ...] = ()
     use_cache: bool = True
     seed: int = 0
+    engine: str = DEFAULT_ENGINE  # whose chain samples each token: order of stages and penalty scope
 
     def validate(self) -> GenerationParams:
         self.sampling.validate()
+        get_engine(self.engine)
         make_generator(self.seed)  # refuses a seed torch cannot take, before any model call
         if not 1 <= self.max_new_tokens <= config.MAX_NEW_TOKENS:
             raise GenerationError(f"Max new tokens must be between 1 and {config.MAX_NEW_TOKENS}.")
@@ -134,7 +137,15 @@ def generate_stream(runner, prompt_ids: list[int], params: GenerationParams) -> 
 
     while True:
         suppress = eos_ids if len(new_ids) < params.min_new_tokens else ()
-        result = run_pipeline(logits, ids, params.sampling, suppress_ids=suppress, with_entropy=False)
+        result = run_pipeline(
+            logits,
+            prompt_ids,
+            new_ids,
+            params.sampling,
+            params.engine,
+            suppress_ids=suppress,
+            with_entropy=False,
+        )
         token_id = draw(result.probs, generator)
         spent = time.perf_counter() - step_start
         if new_ids:

@@ -30,9 +30,7 @@ from playground import beam, config
 from playground.errors import UserError
 from playground.generation import GenerationParams, generate
 from playground.i18n import t
-from playground.sampling import SamplingParams, make_generator
-
-ENGINES = ("transformers",)
+from playground.sampling import ENGINES, SamplingParams, make_generator
 
 
 class StrategiesError(UserError):
@@ -91,7 +89,10 @@ class CompareParams:
 
     def sample_params(self, index: int) -> GenerationParams:
         return GenerationParams(
-            sampling=self.sampling, max_new_tokens=self.max_new_tokens, seed=self.seed + index
+            sampling=self.sampling,
+            max_new_tokens=self.max_new_tokens,
+            seed=self.seed + index,
+            engine=self.engine,
         ).validate()
 
 

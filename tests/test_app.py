@@ -24,6 +24,7 @@ def test_app_builds_without_launching(real_runner):
         "/beam_search",
         "/context_cost",
         "/compare_strategies",
+        "/sample_many",
     }
 
 

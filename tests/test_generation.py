@@ -8,7 +8,7 @@ import torch
 from playground import config
 from playground.generation import GenerationError, GenerationParams, find_stop, generate, parse_stop
 from playground.prompts import PromptError, encode_prompt
-from playground.sampling import SamplingParams
+from playground.sampling import SamplingError, SamplingParams
 
 GREEDY = SamplingParams(temperature=0)
 
@@ -140,3 +140,19 @@ def test_a_seed_makes_sampling_reproducible(real_runner):
     runs = [[t.id for t in generate(real_runner, ids, p).tokens] for p in params]
     assert runs[0] == runs[1]
     assert runs[2] != runs[0] or runs[3] != runs[0]
+
+
+@pytest.mark.real
+def test_each_step_counts_penalties_as_the_engine_does(real_runner):
+    ids = encode_prompt(real_runner, "Paris is the capital of France. Paris is the capital of", False)
+    plain = generate(real_runner, ids, GenerationParams(sampling=GREEDY, max_new_tokens=4))
+    assert plain.tokens[0].id in ids  # greedy repeats a prompt token first: " France"
+    penalised = SamplingParams(temperature=0, presence_penalty=10.0)
+    vllm = generate(real_runner, ids, GenerationParams(sampling=penalised, max_new_tokens=4, engine="vllm"))
+    ours = generate(real_runner, ids, GenerationParams(sampling=penalised, max_new_tokens=4))
+    assert vllm.tokens[0].id == plain.tokens[0].id  # vLLM's presence counts generated tokens only
+    assert ours.tokens[0].id != plain.tokens[0].id  # transformers' preset counts the prompt too
+    generated = [t.id for t in vllm.tokens]
+    assert len(set(generated)) == len(generated)  # from the first token on, vLLM penalises repeats
+    with pytest.raises(SamplingError, match="Unknown engine"):
+        GenerationParams(engine="exllama").validate()

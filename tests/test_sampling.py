@@ -98,8 +98,8 @@ def test_whole_pipeline_matches_transformers_processors_in_order(seed):
             MinPLogitsWarper(0.05),
         ]
     )
-    result = sampling.run_pipeline(logits, ids.tolist(), params)
-    assert [s.name for s in result.stages] == list(sampling.STAGE_ORDER)
+    result = sampling.run_pipeline(logits, ids.tolist(), [], params)
+    assert result.order == ["raw", *sampling.ENGINES["transformers"].order]
     assert torch.equal(result.stage("min_p").logits, reference(processors, logits, ids))
     assert torch.allclose(result.probs, torch.softmax(reference(processors, logits, ids), -1))
 
@@ -121,7 +121,8 @@ def test_stages_never_change_their_input():
     sampling.top_k_filter(logits, 3)
     sampling.top_p_filter(logits, 0.5)
     sampling.min_p_filter(logits, 0.2)
-    sampling.run_pipeline(logits, [1, 2], sampling.SamplingParams(temperature=0.5, top_k=5))
+    for engine in sampling.ENGINES:
+        sampling.run_pipeline(logits, [1, 2], [3], sampling.SamplingParams(temperature=0.5, top_k=5), engine)
     assert torch.equal(logits, before)
 
 
@@ -141,15 +142,15 @@ def test_top_p_keeps_smallest_set_reaching_p():
 def test_probabilities_sum_to_one_and_low_temperature_tends_to_argmax():
     logits = random_logits(5)
     for temperature in (2.0, 1.0, 0.3):
-        result = sampling.run_pipeline(logits, [], sampling.SamplingParams(temperature=temperature))
+        result = sampling.run_pipeline(logits, [], [], sampling.SamplingParams(temperature=temperature))
         assert math.isclose(float(result.probs.sum()), 1.0, rel_tol=1e-5)
-    cold = sampling.run_pipeline(logits, [], sampling.SamplingParams(temperature=0.01))
+    cold = sampling.run_pipeline(logits, [], [], sampling.SamplingParams(temperature=0.01))
     assert float(cold.probs.max()) > 0.99 and int(cold.probs.argmax()) == int(logits.argmax())
 
 
 def test_temperature_zero_is_greedy_with_probability_one():
     logits = random_logits(7)
-    result = sampling.run_pipeline(logits, [], sampling.SamplingParams(temperature=0))
+    result = sampling.run_pipeline(logits, [], [], sampling.SamplingParams(temperature=0))
     assert float(result.probs.sum()) == 1.0 and int(result.probs.argmax()) == int(logits.argmax())
     assert sampling.draw(result.probs, sampling.make_generator(123)) == int(logits.argmax())
 
@@ -170,7 +171,7 @@ def test_entropy_in_bits():
 
 def test_suppressed_ids_can_never_be_drawn():
     logits = torch.tensor([10.0, 0.0, 0.0])
-    result = sampling.run_pipeline(logits, [], sampling.SamplingParams(), suppress_ids=[0])
+    result = sampling.run_pipeline(logits, [], [], sampling.SamplingParams(), suppress_ids=[0])
     assert float(result.probs[0]) == 0.0
 
 
@@ -189,11 +190,8 @@ def test_suppressed_ids_can_never_be_drawn():
         (sampling.SamplingParams(min_p=1.2), "Min-p must be between 0"),
         (sampling.SamplingParams(repetition_penalty=0), "Repetition penalty must be between 0.01 and 10"),
         (sampling.SamplingParams(repetition_penalty=1e38), "Repetition penalty must be between"),
-        (
-            sampling.SamplingParams(presence_penalty=math.inf),
-            "Presence and frequency penalties must be between -10",
-        ),
-        (sampling.SamplingParams(frequency_penalty=-1e38), "Presence and frequency penalties"),
+        (sampling.SamplingParams(presence_penalty=math.inf), "Presence penalty must be between -10 and 10"),
+        (sampling.SamplingParams(frequency_penalty=-1e38), "Frequency penalty must be between -10"),
     ],
 )
 def test_bad_settings_are_refused_with_a_sentence(params, message):
@@ -212,7 +210,7 @@ def test_bad_settings_are_refused_with_a_sentence(params, message):
 )
 def test_extreme_accepted_settings_still_give_a_distribution(params):
     logits = random_logits(2) * 10
-    result = sampling.run_pipeline(logits, list(range(0, VOCAB, 3)) * 5, params.validate())
+    result = sampling.run_pipeline(logits, list(range(0, VOCAB, 3)) * 5, [], params.validate())
     assert math.isclose(float(result.probs.sum()), 1.0, rel_tol=1e-4)
     assert not torch.isnan(result.probs).any()
     sampling.draw(result.probs, sampling.make_generator(0))
@@ -221,10 +219,11 @@ def test_extreme_accepted_settings_still_give_a_distribution(params):
 def test_report_and_view_follow_the_same_tokens_through_every_stage():
     logits = torch.tensor([5.0, 4.0, 3.0, 2.0, 1.0, 0.0])
     params = sampling.SamplingParams(top_k=2, repetition_penalty=2.0)
-    result = sampling.run_pipeline(logits, [0], params)  # token 0 penalised: 5 -> 2.5
+    result = sampling.run_pipeline(logits, [0], [], params)  # token 0 penalised: 5 -> 2.5
     label = str
     report = sampling.report(result, 1, label, n_top=3, n_final=200)
-    assert [s["name"] for s in report["stages"]] == list(sampling.STAGE_ORDER)
+    assert [s["name"] for s in report["stages"]] == ["raw", *sampling.ENGINES["transformers"].order]
+    assert report["engine"] == "transformers" and report["order"] == [s["name"] for s in report["stages"]]
     assert [t["id"] for t in report["stages"][1]["top"]] == [1, 2, 0]
     assert [t["id"] for t in report["final"]] == [1, 2]
     assert report["sampled"] == {"id": 1, "token": "1", "prob": pytest.approx(float(result.probs[1]))}

@@ -45,3 +45,29 @@ def test_generate_streams_tokens_and_says_why_it_stopped(page):
     assert "a stop string appeared" in page.locator("#lg-status").inner_text()
     assert page.locator("#lg-generated .pg-gen").count() == 2
     assert "time to first token" in page.locator("#lg-status").inner_text()
+
+
+def test_the_engine_switch_reorders_the_stages_and_three_engines_are_compared(page, artifacts):
+    open_tab(page)
+    before = chart_text(page)
+    assert before.index("After temperature") < before.index("After min-p")
+    assert "transformers applies" in page.locator("#lg-order").inner_text()
+    engines = page.locator("#lg-engines .js-plotly-plot").text_content()
+    assert all(name in engines for name in ("transformers", "vllm", "llama.cpp"))
+    comparison = page.locator("#lg-engines-text").inner_text()
+    assert "transformers vs llama.cpp: total variation distance" in comparison
+    assert "llama.cpp cuts" in comparison or "transformers keeps, llama.cpp cuts" in comparison
+    assert "p =" in page.locator("#lg-draws-text").inner_text()
+    assert "1,000 draws beside the probabilities" in page.locator("#lg-draws .js-plotly-plot").text_content()
+
+    page.get_by_label("llama.cpp").check()
+    page.wait_for_function(
+        "() => document.querySelector('#lg-order').innerText.includes('llama.cpp applies')"
+    )
+    page.wait_for_function(
+        "() => { const t = document.querySelector('#lg-pipeline').textContent;"
+        " return t.indexOf('After temperature') > t.indexOf('After min-p'); }"
+    )
+    after = chart_text(page)
+    assert "last 64 tokens, prompt included" in after
+    page.screenshot(path=str(artifacts / "logits-engines.png"), full_page=True)
