@@ -330,11 +330,16 @@ def knobs(stages: Mapping[str, Stage] = STAGES) -> list[Knob]:
     return [s.knob for s in stages.values()]
 
 
+def _check(knobs_: Sequence[Knob], values: Mapping[str, object]) -> None:
+    """Raise SamplingError, with the knob's sentence saying what to change, for a value out of range."""
+    for knob in knobs_:
+        if not knob.accepts(values[knob.name]):
+            raise SamplingError(knob.error, low=knob.low, high=knob.high)
+
+
 def _validate(self):
     """Raise SamplingError with a sentence that says what to change; return self."""
-    for knob in self._knobs:
-        if not knob.accepts(getattr(self, knob.name)):
-            raise SamplingError(knob.error, low=knob.low, high=knob.high)
+    _check(self._knobs, {k.name: getattr(self, k.name) for k in self._knobs})
     return self
 
 
@@ -343,11 +348,9 @@ def make_sampling_params(stages: Mapping[str, Stage] = STAGES) -> type:
     fields = [(k.name, int if k.integer else float, field(default=k.default)) for k in knobs(stages)]
 
     def from_values(cls, **values):
-        """Build from loose values (sliders give floats, the API may omit some): coerced, then validated."""
+        """Build from loose values (sliders give floats, the API may omit some): checked, then coerced."""
         merged = {k.name: values.get(k.name, k.default) for k in cls._knobs}
-        for k in cls._knobs:
-            if not k.accepts(merged[k.name]):
-                raise SamplingError(k.error, low=k.low, high=k.high)
+        _check(cls._knobs, merged)
         return cls(**{k.name: k.coerce(merged[k.name]) for k in cls._knobs})
 
     namespace = {
