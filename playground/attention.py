@@ -16,6 +16,7 @@ import torch
 
 from playground import config
 from playground.errors import UserError
+from playground.validate import whole_number
 
 MEAN_HEAD = -1  # "all heads": the mean over heads
 
@@ -39,22 +40,25 @@ class AttentionMaps:
     def num_heads(self) -> int:
         return self.weights.shape[1]
 
-    def check(self, layer: int, head: int) -> None:
-        if not 0 <= layer < self.num_layers:
-            raise AttentionError(f"Layer {layer} does not exist: choose 0 to {self.num_layers - 1}.")
-        if not (head == MEAN_HEAD or 0 <= head < self.num_heads):
-            raise AttentionError(
-                f"Head {head} does not exist: choose 0 to {self.num_heads - 1}, or -1 for the mean."
-            )
+    def check(self, layer, head) -> tuple[int, int]:
+        """The layer and head as ints, or a sentence naming the ones that exist."""
+        return check_layer_head(layer, head, self.num_layers, self.num_heads)
 
     def head_map(self, layer: int, head: int) -> torch.Tensor:
         """(T, T) weights of one head, or their mean over heads for head -1 (rows still sum to 1)."""
-        self.check(layer, head)
+        layer, head = self.check(layer, head)
         return self.weights[layer].mean(0) if head == MEAN_HEAD else self.weights[layer, head]
 
     def last_row(self, layer: int, head: int) -> torch.Tensor:
         """(T,) what the last position, the one predicting the next token, attends to."""
         return self.head_map(layer, head)[-1]
+
+
+def check_layer_head(layer, head, num_layers: int, num_heads: int) -> tuple[int, int]:
+    """``layer`` and ``head`` as ints that exist (head -1: the mean), or a sentence with the range."""
+    layer = whole_number(layer, "safety.param.layer", 0, num_layers - 1, error=AttentionError)
+    head = whole_number(head, "safety.param.head", MEAN_HEAD, num_heads - 1, error=AttentionError)
+    return layer, head
 
 
 def attention_bytes(num_tokens: int, num_layers: int, num_heads: int, dtype_bytes: int = 4) -> int:

@@ -18,12 +18,13 @@ beams of a step run as one batched forward pass, and the KV cache is reordered a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 
 from playground import config
 from playground.errors import UserError
+from playground.validate import real_number, whole_number
 
 NEG_INF = -1.0e9  # transformers' "impossible" score
 
@@ -41,17 +42,32 @@ class BeamParams:
     candidates_per_beam: int = config.BEAM_CANDIDATES_PER_BEAM  # extra candidates recorded for the tree
 
     def validate(self) -> BeamParams:
-        if not 1 <= self.num_beams <= config.MAX_BEAMS:
-            raise BeamError(f"The number of beams must be between 1 and {config.MAX_BEAMS}.")
-        if not 1 <= self.max_new_tokens <= config.MAX_BEAM_NEW_TOKENS:
-            raise BeamError(
-                f"Max new tokens must be between 1 and {config.MAX_BEAM_NEW_TOKENS} for beam search."
-            )
-        if not 0 <= self.candidates_per_beam <= config.MAX_CANDIDATES_PER_BEAM:
-            raise BeamError(f"Candidates per beam must be between 0 and {config.MAX_CANDIDATES_PER_BEAM}.")
-        if not -10 <= self.length_penalty <= 10:
-            raise BeamError("The length penalty must be between -10 and 10.")
-        return self
+        """These settings as numbers of the right kind, or a sentence that says what to change."""
+        penalty = config.MAX_ABS_LENGTH_PENALTY
+        return replace(
+            self,
+            num_beams=whole_number(
+                self.num_beams, "safety.param.num_beams", 1, config.MAX_BEAMS, error=BeamError
+            ),
+            max_new_tokens=whole_number(
+                self.max_new_tokens,
+                "safety.param.max_new_tokens",
+                1,
+                config.MAX_BEAM_NEW_TOKENS,
+                error=BeamError,
+            ),
+            length_penalty=real_number(
+                self.length_penalty, "safety.param.length_penalty", -penalty, penalty, error=BeamError
+            ),
+            candidates_per_beam=whole_number(
+                self.candidates_per_beam,
+                "safety.param.candidates_per_beam",
+                0,
+                config.MAX_CANDIDATES_PER_BEAM,
+                error=BeamError,
+            ),
+            early_stopping=bool(self.early_stopping),
+        )
 
 
 @dataclass
@@ -98,7 +114,7 @@ def _add_node(nodes: list[Node], parent: int | None, step: int, token: int, scor
 
 
 def beam_search(runner, prompt_ids: list[int], params: BeamParams) -> BeamResult:
-    params.validate()
+    params = params.validate()
     k = params.num_beams
     eos_ids = set(runner.eos_token_ids)
     prompt_len = len(prompt_ids)

@@ -24,6 +24,7 @@ from pathlib import Path
 from playground import config
 from playground.errors import UserError
 from playground.i18n import t
+from playground.validate import whole_number
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 FILLER = (
@@ -233,16 +234,12 @@ def parse_lengths(text: str, limit: int = config.MAX_CONTEXT_SWEEP_TOKENS) -> li
     return sorted(set(lengths))
 
 
-def check_timeline_tokens(new_tokens: float) -> int:
-    if not 2 <= int(new_tokens) <= config.MAX_TIMELINE_TOKENS:
-        raise CostError(f"New tokens must be between 2 and {config.MAX_TIMELINE_TOKENS}.")
-    return int(new_tokens)
+def check_timeline_tokens(new_tokens) -> int:
+    return whole_number(new_tokens, "safety.param.new_tokens", 2, config.MAX_TIMELINE_TOKENS, error=CostError)
 
 
-def check_repeats(repeats: int) -> int:
-    if not 1 <= int(repeats) <= config.MAX_COST_REPEATS:
-        raise CostError(f"Repeats must be between 1 and {config.MAX_COST_REPEATS}.")
-    return int(repeats)
+def check_repeats(repeats) -> int:
+    return whole_number(repeats, "safety.param.repeats", 1, config.MAX_COST_REPEATS, error=CostError)
 
 
 def sweep_row(runner, shape: ModelShape, tokens: int, repeats: int) -> dict:

@@ -17,13 +17,14 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 
 from playground import config
 from playground.errors import UserError
 from playground.sampling import DEFAULT_ENGINE, SamplingParams, draw, get_engine, make_generator, run_pipeline
+from playground.validate import whole_number
 
 
 class GenerationError(UserError):
@@ -41,19 +42,35 @@ class GenerationParams:
     engine: str = DEFAULT_ENGINE  # whose chain samples each token: order of stages and penalty scope
 
     def validate(self) -> GenerationParams:
-        self.sampling.validate()
+        """These settings as numbers of the right kind; a sentence for any the user must change."""
         get_engine(self.engine)
-        make_generator(self.seed)  # refuses a seed torch cannot take, before any model call
-        if not 1 <= self.max_new_tokens <= config.MAX_NEW_TOKENS:
-            raise GenerationError(f"Max new tokens must be between 1 and {config.MAX_NEW_TOKENS}.")
-        if not 0 <= self.min_new_tokens <= self.max_new_tokens:
+        seed = 0 if self.seed is None or self.seed == "" else self.seed  # an empty seed is 0
+        params = replace(
+            self,
+            sampling=self.sampling.validate(),
+            max_new_tokens=whole_number(
+                self.max_new_tokens,
+                "safety.param.max_new_tokens",
+                1,
+                config.MAX_NEW_TOKENS,
+                error=GenerationError,
+            ),
+            seed=whole_number(seed, "safety.param.seed", 0, config.MAX_SEED, error=GenerationError),
+        )
+        min_new = whole_number(
+            self.min_new_tokens,
+            "safety.param.min_new_tokens",
+            0,
+            config.MAX_NEW_TOKENS,
+            error=GenerationError,
+        )
+        if min_new > params.max_new_tokens:
             raise GenerationError(
-                f"Min new tokens ({self.min_new_tokens}) must be between 0 and max new tokens "
-                f"({self.max_new_tokens})."
+                f"Min new tokens ({min_new}) must be between 0 and max new tokens ({params.max_new_tokens})."
             )
         if len(self.stop) > config.MAX_STOP_STRINGS:
             raise GenerationError(f"Give at most {config.MAX_STOP_STRINGS} stop strings.")
-        return self
+        return replace(params, min_new_tokens=min_new)
 
 
 def parse_stop(text: str) -> tuple[str, ...]:
@@ -118,7 +135,7 @@ def _alternatives(probs: torch.Tensor, n: int) -> tuple[tuple[int, float], ...]:
 
 def generate_stream(runner, prompt_ids: list[int], params: GenerationParams) -> Iterator[GenerationState]:
     """Decode token by token, yielding the state after each one."""
-    params.validate()
+    params = params.validate()
     generator = make_generator(params.seed)
     eos_ids = runner.eos_token_ids
     ids = list(prompt_ids)

@@ -29,6 +29,7 @@ import torch
 
 from playground import config
 from playground.errors import UserError
+from playground.validate import whole_number
 
 
 class SamplingError(UserError):
@@ -575,10 +576,10 @@ def draw(probs: torch.Tensor, generator: torch.Generator | None = None) -> int:
 
 def make_generator(seed) -> torch.Generator:
     """A random generator for the draw; the same seed gives the same draws. An empty seed is 0."""
-    seed = 0 if seed is None else seed
-    if not (float(seed).is_integer() and 0 <= seed < 2**63):
-        raise SamplingError("sampling.error.seed")
-    return torch.Generator().manual_seed(int(seed))
+    seed = 0 if seed is None or seed == "" else seed
+    return torch.Generator().manual_seed(
+        whole_number(seed, "safety.param.seed", 0, config.MAX_SEED, error=SamplingError)
+    )
 
 
 # --- many draws, and comparing engines ----------------------------------------------------------

@@ -33,8 +33,8 @@ def test_attention_mean_over_heads_and_chat(client):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("The capital", False, 30, 0), "Layer 30 does not exist"),
-        (("The capital", False, 0, 9), "Head 9 does not exist"),
+        (("The capital", False, 30, 0), "layer must be a whole number from 0 to 29; 30 is out of range"),
+        (("The capital", False, 0, 9), "head must be a whole number from -1 to 8; 9 is out of range"),
         (("", False, 0, 0), "The prompt is empty"),
         (
             ("word " * (config.MAX_ATTENTION_TOKENS + 5), False, 0, 0),

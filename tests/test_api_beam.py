@@ -39,8 +39,8 @@ def test_beam_search_returns_the_tree_and_ranked_sequences(client, real_runner):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("Hi", False, 9, 5, 1.0, False), "number of beams must be between 1 and 8"),
-        (("Hi", False, 2, 500, 1.0, False), "Max new tokens must be between 1 and 40"),
+        (("Hi", False, 9, 5, 1.0, False), "number of beams must be a whole number from 1 to 8"),
+        (("Hi", False, 2, 500, 1.0, False), "Max new tokens must be a whole number from 1 to 40"),
         ((" ", False, 2, 5, 1.0, False), "The prompt is empty"),
     ],
 )

@@ -85,7 +85,11 @@ def test_generate_reports_text_reason_and_timings(client):
         ("/next_token", {"top_p": 0}, "Top-p must be above 0"),
         ("/next_token", {"top_k": -3}, "Top-k must be a whole number"),
         ("/next_token", {"min_p": 2}, "Min-p must be between 0"),
-        ("/generate", {"max_new_tokens": config.MAX_NEW_TOKENS + 1}, "Max new tokens must be between"),
+        (
+            "/generate",
+            {"max_new_tokens": config.MAX_NEW_TOKENS + 1},
+            "Max new tokens must be a whole number from 1 to",
+        ),
         ("/generate", {"max_new_tokens": 4, "min_new_tokens": 5}, "Min new tokens"),
         ("/generate", {"prompt": "word " * (config.MAX_PROMPT_TOKENS + 10)}, "at most 2,048"),
     ],

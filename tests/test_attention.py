@@ -25,9 +25,13 @@ def test_maps_are_causal_with_rows_summing_to_one(tiny_runner):
 
 def test_layers_and_heads_out_of_range_are_refused(tiny_runner):
     maps = attention.attention_maps(tiny_runner, tiny_runner.tokenize("a b").ids)
-    with pytest.raises(attention.AttentionError, match="Layer 2 does not exist: choose 0 to 1"):
+    with pytest.raises(
+        attention.AttentionError, match="layer must be a whole number from 0 to 1; 2 is out of range"
+    ):
         maps.head_map(2, 0)
-    with pytest.raises(attention.AttentionError, match="Head 3 does not exist"):
+    with pytest.raises(
+        attention.AttentionError, match="head must be a whole number from -1 to 2; 3 is out of range"
+    ):
         maps.head_map(0, 3)
 
 

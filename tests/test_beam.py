@@ -72,8 +72,8 @@ def test_one_beam_is_greedy(tiny_runner):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        (beam.BeamParams(num_beams=0), "between 1 and 8"),
-        (beam.BeamParams(num_beams=config.MAX_BEAMS + 1), "between 1 and 8"),
+        (beam.BeamParams(num_beams=0), "from 1 to 8"),
+        (beam.BeamParams(num_beams=config.MAX_BEAMS + 1), "from 1 to 8"),
         (beam.BeamParams(max_new_tokens=config.MAX_BEAM_NEW_TOKENS + 1), "Max new tokens"),
         (beam.BeamParams(candidates_per_beam=99), "Candidates per beam"),
     ],

@@ -33,7 +33,7 @@ def test_find_stop_returns_the_earliest_match():
 def test_length_rules_are_checked():
     with pytest.raises(GenerationError, match="Min new tokens"):
         GenerationParams(max_new_tokens=5, min_new_tokens=6).validate()
-    with pytest.raises(GenerationError, match=f"between 1 and {config.MAX_NEW_TOKENS}"):
+    with pytest.raises(GenerationError, match=f"from 1 to {config.MAX_NEW_TOKENS}"):
         GenerationParams(max_new_tokens=config.MAX_NEW_TOKENS + 1).validate()
 
 

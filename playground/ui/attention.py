@@ -42,7 +42,7 @@ def build(runner) -> None:
         if state is None:
             return None, "", ""
         maps, labels = state["maps"], state["labels"]
-        layer, head = int(layer), int(head)
+        layer, head = maps.check(layer, head)
         matrix = maps.head_map(layer, head)
         title = t("attention.heatmap_title", layer=layer, head=_head_name(head))
         heatmap = charts.attention_heatmap(labels, attention.masked_rows(matrix), title)
@@ -67,8 +67,9 @@ def build(runner) -> None:
     @handler
     def attention_api(prompt: str, chat: bool = False, layer: int = 0, head: int = -1) -> dict:
         """Attention weights of one layer and head (-1 = mean over heads) for the prompt."""
+        layer, head = attention.check_layer_head(layer, head, runner.num_layers, runner.num_heads)
         state = maps_for(prompt, chat)
-        return attention.api_result(state["maps"], state["labels"], int(layer), int(head))
+        return attention.api_result(state["maps"], state["labels"], layer, head)
 
     first_state = compute(DEFAULT_PROMPT, False)
     first_layer, first_head = attention.strongest_head(first_state["maps"].weights)
@@ -98,7 +99,7 @@ def build(runner) -> None:
                 choices=head_choices, value=first_head, label=t("attention.head"), elem_id="at-head"
             )
             strongest = gr.Button(t("attention.strongest"), size="sm", elem_id="at-strongest")
-        state = gr.State(first_state, time_to_live=config.ATTENTION_STATE_TTL_S)
+        state = gr.State(first_state, time_to_live=config.SESSION_TTL_S)
         gr.Markdown(f"#### {t('attention.next_heading')}\n{t('attention.next_explain')}")
         skip_first = gr.Checkbox(value=True, label=t("attention.skip_first"), elem_id="at-skip-first")
         attended = gr.HTML(first_attended, elem_id="at-next")

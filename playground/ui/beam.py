@@ -28,11 +28,11 @@ def _decode(runner, ids) -> str:
 
 def _params(num_beams, max_new_tokens, length_penalty, early_stopping, candidates=0) -> beam.BeamParams:
     return beam.BeamParams(
-        num_beams=int(num_beams),
-        max_new_tokens=int(max_new_tokens),
-        length_penalty=float(length_penalty),
+        num_beams=num_beams,
+        max_new_tokens=max_new_tokens,
+        length_penalty=length_penalty,
         early_stopping=bool(early_stopping),
-        candidates_per_beam=int(candidates),
+        candidates_per_beam=candidates,
     ).validate()
 
 

@@ -127,8 +127,8 @@ def next_seed(seed: float | None) -> int:
 def _generation_params(engine, seed, max_new, min_new, stop, use_cache, values) -> GenerationParams:
     return GenerationParams(
         sampling=_params(values),
-        max_new_tokens=int(max_new),
-        min_new_tokens=int(min_new),
+        max_new_tokens=max_new,
+        min_new_tokens=min_new,
         stop=parse_stop(stop),
         use_cache=bool(use_cache),
         seed=0 if seed is None else seed,
