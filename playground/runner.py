@@ -89,19 +89,57 @@ class ModelRunner:
             messages, add_generation_prompt=add_generation_prompt, tokenize=False
         )
 
-    def tokenize(self, text: str, chat: bool = False) -> Encoding:
-        """Token ids and character offsets; with chat=True the text is wrapped as a user message."""
+    def tokenize(self, text: str, chat: bool = False, parse_special: bool = False) -> Encoding:
+        """Token ids and character offsets; with chat=True the text is wrapped as a user message.
+
+        The user's text is text: a special token typed in it (``<|im_start|>``) is tokenized as the
+        characters it is made of, and only the chat template's own special tokens are control
+        tokens, as transformers' ``apply_chat_template(..., sanitize_control_tokens=True)`` does
+        (transformers/utils/chat_template_utils.py, ``encode_marked_chat``). ``parse_special=True``
+        reads typed special tokens as control tokens: the prompt injection the tokenizer tab shows.
+        """
+        user_start, user_end = 0, len(text)
         if chat:
-            text = self.apply_chat_template([{"role": "user", "content": text}])
+            message = text
+            text = self.apply_chat_template([{"role": "user", "content": message}])
+            user_start = self._message_start(text, message)
+            user_end = user_start + len(message)
         enc = self.tokenizer(text, return_offsets_mapping=True, add_special_tokens=not chat)
+        ids, offsets = list(enc["input_ids"]), [tuple(o) for o in enc["offset_mapping"]]
+        if not parse_special:
+            ids, offsets = self._typed_special_as_text(text, ids, offsets, user_start, user_end)
         special_ids = set(self.tokenizer.all_special_ids)
-        ids = list(enc["input_ids"])
-        return Encoding(
-            text=text,
-            ids=ids,
-            offsets=[tuple(o) for o in enc["offset_mapping"]],
-            special=[i in special_ids for i in ids],
-        )
+        return Encoding(text=text, ids=ids, offsets=offsets, special=[i in special_ids for i in ids])
+
+    def _message_start(self, rendered: str, message: str) -> int:
+        """Where the user's message starts in the rendered chat: the template rendered around a
+        marker gives the text before it."""
+        marker = "\ue000playground-message\ue000"
+        prefix = self.apply_chat_template([{"role": "user", "content": marker}]).split(marker)[0]
+        if not rendered.startswith(prefix + message):
+            raise ValueError("the chat template changes the message's text; cannot tell it apart")
+        return len(prefix)
+
+    def _typed_special_as_text(self, text, ids, offsets, start: int, end: int):
+        """Every added token whose characters lie in ``text[start:end]`` (what the user typed)
+        re-encoded as plain text; tokenizers split text at added tokens first and encode the
+        pieces between them on their own, so every other token stays as it was."""
+        added = set(self.tokenizer.added_tokens_encoder.values())
+        out_ids, out_offsets = [], []
+        for token_id, (s, e) in zip(ids, offsets, strict=True):
+            if token_id in added and start <= s and e <= end:
+                piece = self.tokenizer(
+                    text[s:e],
+                    return_offsets_mapping=True,
+                    add_special_tokens=False,
+                    split_special_tokens=True,
+                )
+                out_ids += piece["input_ids"]
+                out_offsets += [(s + a, s + b) for a, b in piece["offset_mapping"]]
+            else:
+                out_ids.append(token_id)
+                out_offsets.append((s, e))
+        return out_ids, out_offsets
 
     def tokenizer_for(self, name: str):
         """A registry tokenizer (Hub ones loaded once, then kept); the model's own for "model"."""

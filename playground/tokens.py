@@ -63,18 +63,29 @@ class TokenizeResult:
     def num_bytes(self) -> int:
         return len(self.text.encode("utf-8"))
 
-    def to_api(self) -> dict:
-        """The /tokenize contract of API.md (plus readable labels)."""
-        return {
+    def to_api(self, limit: int = config.MAX_API_TOKENS_LISTED) -> dict:
+        """The /tokenize contract of API.md (plus readable labels): the first ``limit`` tokens are
+        listed, the counts stay exact, and ``tokens_left_out`` (with a sentence) says how many more."""
+        from playground.i18n import t as text
+
+        listed = self.tokens[:limit]
+        left_out = self.num_tokens - len(listed)
+        answer = {
             "tokenizer": self.tokenizer,
             "num_tokens": self.num_tokens,
             "num_chars": self.num_chars,
             "num_bytes": self.num_bytes,
             "tokens": [
                 {"id": t.id, "piece": t.piece, "start": t.start, "end": t.end, "label": t.label}
-                for t in self.tokens
+                for t in listed
             ],
+            "tokens_left_out": left_out,
         }
+        if left_out:
+            answer["note"] = text(
+                "safety.tokens_left_out", shown=len(listed), total=self.num_tokens, left_out=left_out
+            )
+        return answer
 
 
 # --- bytes of a piece ---------------------------------------------------------------------------
@@ -238,8 +249,9 @@ def spans_from_ids(tokenizer, text: str, ids, offsets, special_ids) -> list[Toke
     return spans
 
 
-def learned_spans(tokenizer, text: str) -> list[TokenSpan]:
-    enc = tokenizer(text, return_offsets_mapping=True)
+def learned_spans(tokenizer, text: str, parse_special: bool = False) -> list[TokenSpan]:
+    """Spans of a learned tokenizer; special tokens typed in ``text`` stay text unless ``parse_special``."""
+    enc = tokenizer(text, return_offsets_mapping=True, split_special_tokens=not parse_special)
     return spans_from_ids(
         tokenizer, text, enc["input_ids"], enc["offset_mapping"], set(tokenizer.all_special_ids)
     )
@@ -267,8 +279,11 @@ def char_spans(text: str) -> list[TokenSpan]:
     ]
 
 
-def tokenize(runner, text: str, tokenizer: str = "") -> TokenizeResult:
+def tokenize(runner, text: str, tokenizer: str = "", parse_special: bool = False) -> TokenizeResult:
     """Tokenize ``text`` with a registry tokenizer ("" = the loaded model's).
+
+    Special tokens typed in the text are tokenized as their characters; ``parse_special=True``
+    reads them as control tokens instead (the prompt injection the tokenizer tab shows).
 
     Raises TokenizeError for input the user can fix; OSError when a Hub tokenizer is not
     available offline.
@@ -285,18 +300,26 @@ def tokenize(runner, text: str, tokenizer: str = "") -> TokenizeResult:
     elif spec.kind == "chars":
         spans = char_spans(text)
     else:
-        spans = learned_spans(runner.tokenizer_for(name), text)
+        spans = learned_spans(runner.tokenizer_for(name), text, parse_special)
     return TokenizeResult(tokenizer=name, text=text, tokens=spans)
 
 
-def chat_view(runner, message: str) -> TokenizeResult:
-    """The message wrapped in the model's chat template, tokenized as the model will see it."""
+def chat_view(runner, message: str, parse_special: bool = False) -> TokenizeResult:
+    """The message wrapped in the model's chat template, tokenized as the model will see it
+    (``parse_special``: as a server that reads typed special tokens would feed it)."""
     check_length(message)
     message, _ = sanitize(message)
-    enc = runner.tokenize(message, chat=True)
+    enc = runner.tokenize(message, chat=True, parse_special=parse_special)
     special_ids = {i for i, s in zip(enc.ids, enc.special, strict=False) if s}
     spans = spans_from_ids(runner.tokenizer, enc.text, enc.ids, enc.offsets, special_ids)
     return TokenizeResult(tokenizer=models.MODEL_TOKENIZER, text=enc.text, tokens=spans)
+
+
+def typed_special_tokens(runner, text: str) -> int:
+    """How many control tokens ``text`` would become if the special tokens typed in it were parsed."""
+    special = set(runner.tokenizer.added_tokens_encoder.values())
+    text, _ = sanitize(text[: config.MAX_TOKENIZE_CHARS])
+    return sum(1 for i in runner.tokenize(text, parse_special=True).ids if i in special)
 
 
 # --- language cost ------------------------------------------------------------------------------

@@ -33,9 +33,15 @@ def _stats(result: tokens.TokenizeResult) -> str:
     )
 
 
-def _tokenize_or_error(runner, text: str, name: str) -> tokens.TokenizeResult:
+def _injection_note(runner, text: str) -> str:
+    """How many control tokens the text would hold if typed special tokens were parsed."""
+    count = tokens.typed_special_tokens(runner, text)
+    return t("safety.injection_found", count=count) if count else ""
+
+
+def _tokenize_or_error(runner, text: str, name: str, parse_special: bool = False) -> tokens.TokenizeResult:
     try:
-        return tokens.tokenize(runner, text, name)
+        return tokens.tokenize(runner, text, name, parse_special)
     except UserError as error:
         raise gr.Error(str(error)) from None
     except OSError:
@@ -50,18 +56,19 @@ def build(runner) -> None:
         return _tokenize_or_error(runner, text, tokenizer).to_api()
 
     @handler
-    def show_tokens(text: str, show_ids: bool):
+    def show_tokens(text: str, show_ids: bool, parse_special: bool = False):
         _, replaced = tokens.sanitize(text)
         if replaced:
             gr.Warning(t("tokenizer.surrogates", count=replaced))
-        result = _tokenize_or_error(runner, text, models.MODEL_TOKENIZER)
-        chat = tokens.chat_view(runner, text)
+        result = _tokenize_or_error(runner, text, models.MODEL_TOKENIZER, parse_special)
+        chat = tokens.chat_view(runner, text, parse_special)
         limit = config.MAX_TOKENS_SHOWN
         return (
             _stats(result),
             html.token_spans(tokens.span_dicts(result), show_ids, limit),
             html.token_spans(tokens.span_dicts(chat), show_ids, limit),
             chat.text,
+            _injection_note(runner, text),
         )
 
     @handler
@@ -80,7 +87,7 @@ def build(runner) -> None:
         return html.comparison(rows, show_ids, config.MAX_TOKENS_SHOWN)
 
     default_text = _examples()[0][0]
-    first_stats, first_tokens, first_chat, first_chat_text = show_tokens(default_text, True)
+    first_stats, first_tokens, first_chat, first_chat_text, first_note = show_tokens(default_text, True)
     first_comparison = compare(default_text, DEFAULT_COMPARE, True)
 
     with gr.Tab(t("tab.tokenizer"), id="tokenizer", elem_id="tab-tokenizer"):
@@ -105,6 +112,9 @@ def build(runner) -> None:
         chat_view = gr.HTML(first_chat, elem_id="tok-chat")
         with gr.Accordion(t("tokenizer.chat_template"), open=False):
             chat_text = gr.Code(first_chat_text, language=None, elem_id="tok-chat-text", show_label=False)
+        gr.Markdown(f"#### {t('safety.injection_heading')}\n{t('safety.injection_explain')}")
+        parse_special = gr.Checkbox(label=t("safety.parse_special"), value=False, elem_id="tok-parse-special")
+        injection = gr.Markdown(first_note, elem_id="tok-injection")
 
         gr.Markdown(f"#### {t('tokenizer.compare_heading')}")
         compare_choice = gr.CheckboxGroup(
@@ -122,10 +132,10 @@ def build(runner) -> None:
         gr.api(tokenize_api, api_name="tokenize", **LIGHT_EVENT)
 
     gr.on(
-        [text.change, show_ids.change],
+        [text.change, show_ids.change, parse_special.change],
         show_tokens,
-        inputs=[text, show_ids],
-        outputs=[stats, token_view, chat_view, chat_text],
+        inputs=[text, show_ids, parse_special],
+        outputs=[stats, token_view, chat_view, chat_text, injection],
         api_visibility="private",
         trigger_mode="always_last",
         show_progress="hidden",
