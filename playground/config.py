@@ -9,6 +9,9 @@ DEFAULT_MODEL = "SmolLM2-135M-Instruct"
 MAX_TOKENIZE_CHARS = 20_000
 # Tokens drawn as coloured spans before the view says "... N more" (the counts stay exact).
 MAX_TOKENS_SHOWN = 2_000
+# Tokens a /tokenize answer lists; the rest are counted (20,000 Telugu characters are ~60,000 tokens,
+# a 5 MB answer if all were listed).
+MAX_API_TOKENS_LISTED = 2_000
 
 # Prompts fed to the model (later tabs).
 MAX_PROMPT_TOKENS = 2_048
@@ -16,9 +19,29 @@ MAX_PROMPT_TOKENS = 2_048
 # How long we wait to learn whether the Hugging Face Hub is reachable before going offline.
 HUB_PROBE_TIMEOUT_S = 2.0
 
-# Queue: heavy model calls share one pool; the queue refuses work past this many waiting.
-MODEL_CONCURRENCY = 1
-QUEUE_MAX_SIZE = 64
+# Queues. Model work and light work (tokenizing, redrawing, switching a layer or a head) have
+# separate limits, so light work is never refused because model work is waiting.
+MODEL_CONCURRENCY = 1  # model requests running at once (the model runs one at a time)
+MODEL_QUEUE_MAX_SIZE = 48  # model requests waiting, from every session; more are asked to wait
+MODEL_REQUESTS_PER_SESSION = 2  # one session's model requests waiting or running at once
+LIGHT_QUEUE_MAX_SIZE = 256  # light requests waiting
+QUEUE_MAX_SIZE = MODEL_QUEUE_MAX_SIZE + LIGHT_QUEUE_MAX_SIZE  # Gradio's own bound, over both
+
+# Sessions. Per-session state (attention maps, logits, sweep results) and the session itself go
+# after this long unused; at most this many sessions are held (the least recently used go first).
+SESSION_TTL_S = float(os.environ.get("PLAYGROUND_SESSION_TTL_S", 900))
+SESSION_SWEEP_S = 1.0  # how often expired sessions are looked for
+MAX_SESSIONS = 2_000
+
+# Files: the app takes no uploads (a size limit of 0 bytes refuses every file); the CSV files it
+# writes for download are deleted every DOWNLOAD_SWEEP_S once older than DOWNLOAD_MAX_AGE_S.
+MAX_UPLOAD_BYTES = 0
+DOWNLOAD_SWEEP_S = int(os.environ.get("PLAYGROUND_DOWNLOAD_SWEEP_S", 600))
+DOWNLOAD_MAX_AGE_S = int(os.environ.get("PLAYGROUND_DOWNLOAD_MAX_AGE_S", 3600))
+
+# Numbers from the API that have no natural bound: beyond these they mean nothing more.
+MAX_TOP_K = 1_000_000  # larger than any vocabulary: the same as off
+MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed takes at most this
 
 
 def cache_dir() -> Path:
@@ -48,9 +71,9 @@ FINAL_TOKENS_LISTED = 200  # /next_token lists at most this many non-zero final 
 STAGE_TOP_LISTED = 10  # /next_token lists this many top tokens per stage
 
 # Attention maps: every layer x head x T x T weight is kept for the session (30 x 9 x 128² x 4 bytes
-# = 17 MiB at the limit), so layer and head changes never re-run the model.
+# = 17 MiB at the limit), so layer and head changes never re-run the model; they go with the
+# session's other state after SESSION_TTL_S unused.
 MAX_ATTENTION_TOKENS = 128
-ATTENTION_STATE_TTL_S = 900  # a session's maps are dropped after this long unused
 
 # Beam search.
 MAX_BEAMS = 8
@@ -87,3 +110,4 @@ SAMPLE_DRAWS = 1_000
 MAX_SAMPLE_DRAWS = 100_000
 DRAWS_TOKENS_SHOWN = 15  # tokens drawn in the histogram (the rest summed as "others")
 ENGINE_TOKENS_SHOWN = 10  # each engine's top tokens drawn side by side
+MAX_ABS_LENGTH_PENALTY = 10.0  # beam search

@@ -75,6 +75,7 @@ def app_url(real_runner):
         quiet=True,
         theme=app.THEME,
         css=app.CSS,
+        **app.launch_settings(),
     )
     yield demo.local_url.rstrip("/")
     demo.close()

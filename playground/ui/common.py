@@ -1,8 +1,10 @@
-"""What every tab shares: the two event pools, and handlers bound to their page's language.
+"""What every tab shares: the two event pools, handlers bound to their page's language, fair queues.
 
 Every event handler and API function a tab registers goes through ``handler``: it runs the
 function in the language of the page it was built for (so every ``t()`` inside, however deep,
 answers in that language), and shows a compute module's UserError as a gr.Error with its sentence.
+
+``admit_fairly`` gives the two pools separate limits at the door of Gradio's queue (see there).
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ import gradio as gr
 
 from playground import config, i18n
 from playground.errors import UserError
+from playground.i18n import t
 
 # Heavy model calls share one pool; light re-renders run beside it and never wait on the model.
 MODEL_EVENT = {"concurrency_id": "model", "concurrency_limit": config.MODEL_CONCURRENCY}
 LIGHT_EVENT = {"concurrency_limit": config.LIGHT_CONCURRENCY}
+# Every concurrency id whose events run the model (a pool added for model work goes here too).
+MODEL_POOLS = frozenset({MODEL_EVENT["concurrency_id"]})
 
 
 def handler(fn):
@@ -65,3 +70,61 @@ def endpoint(fn, *bound):
     names = list(inspect.signature(fn).parameters)[len(bound) :]
     api.__annotations__ = {k: v for k, v in fn.__annotations__.items() if k in names or k == "return"}
     return api
+
+
+def _refusal(sentence: str) -> list[dict]:
+    """A refusal in the shape of Gradio's validation errors (HTTP 422): gradio_client raises it
+    with the sentence, and the page shows it, where a plain "queue full" (503) loses the sentence."""
+    return [{"__type__": "validate", "is_valid": False, "message": sentence, "parameter_name": "request"}]
+
+
+def model_events(queue) -> tuple[list, list]:
+    """The model pools' events in Gradio's queue: (waiting, running)."""
+    pools = queue.event_queue_per_concurrency_id
+    waiting = [event for pool in MODEL_POOLS if pool in pools for event in pools[pool].queue]
+    running = [
+        event for job in queue.active_jobs if job for event in job if event.concurrency_id in MODEL_POOLS
+    ]
+    return waiting, running
+
+
+def light_requests_waiting(queue) -> int:
+    return sum(
+        len(q.queue) for pool, q in queue.event_queue_per_concurrency_id.items() if pool not in MODEL_POOLS
+    )
+
+
+def admit_fairly(demo: gr.Blocks, lang: str) -> gr.Blocks:
+    """Separate limits for model work and light work, checked when a request joins the queue.
+
+    Gradio's own ``max_size`` counts every waiting event together (gradio/queueing.py,
+    ``Queue.push``), so 75 queued generations made the tokenizer answer "Queue is full". Here
+    ``push`` first counts, in Gradio's queue itself, the events of the model pools
+    (``MODEL_POOLS``) and those of the light pools: a model request is refused with a sentence when
+    its session already has ``MODEL_REQUESTS_PER_SESSION`` model requests waiting or running, or
+    when ``MODEL_QUEUE_MAX_SIZE`` model requests wait; a light request only when
+    ``LIGHT_QUEUE_MAX_SIZE`` light requests wait. Nothing is counted by hand, so a cancelled or
+    finished request frees its place at once. Call after ``demo.queue(...)``; the sentences are in
+    ``lang``, the page's language.
+    """
+    queue = demo._queue
+    push = queue.push
+
+    async def fair_push(body, request, username):
+        fn = demo.fns.get(body.fn_index) if body.fn_index is not None else None
+        if fn is not None and fn.concurrency_id in MODEL_POOLS:
+            with i18n.use(lang):
+                waiting, running = model_events(queue)
+                mine = sum(1 for event in waiting + running if event.session_hash == body.session_hash)
+                if body.session_hash and mine >= config.MODEL_REQUESTS_PER_SESSION:
+                    sentence = t("safety.queue.session_busy", limit=config.MODEL_REQUESTS_PER_SESSION)
+                    return False, _refusal(sentence), "validator_error"
+                if len(waiting) >= config.MODEL_QUEUE_MAX_SIZE:
+                    sentence = t("safety.queue.model_full", waiting=len(waiting))
+                    return False, _refusal(sentence), "validator_error"
+        elif fn is not None and fn.queue and light_requests_waiting(queue) >= config.LIGHT_QUEUE_MAX_SIZE:
+            return False, f"Queue is full: {config.LIGHT_QUEUE_MAX_SIZE} requests are waiting.", "queue_full"
+        return await push(body, request, username)
+
+    queue.push = fair_push
+    return demo

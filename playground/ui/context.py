@@ -9,6 +9,7 @@ import gradio as gr
 
 from playground import charts, config, cost
 from playground.i18n import t
+from playground.ui import sessions
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
 
 KV_DTYPES = [("float32", 4), ("bfloat16", 2), ("fp8", 1)]
@@ -30,7 +31,7 @@ def _sweep(runner, lengths: str, repeats, progress=None) -> dict:
 
 def _csv(result: dict) -> str:
     with tempfile.NamedTemporaryFile(
-        "w", suffix=".csv", prefix="context-cost-", delete=False, newline=""
+        "w", suffix=".csv", prefix="context-cost-", dir=sessions.download_dir(), delete=False, newline=""
     ) as handle:
         writer = csv.DictWriter(handle, fieldnames=list(result["rows"][0]))
         writer.writeheader()
@@ -111,7 +112,7 @@ def build(runner) -> None:
             log_axes = gr.Checkbox(value=False, label=t("context.log_axes"), elem_id="cc-log")
         run = gr.Button(t("context.run"), variant="primary", elem_id="cc-run")
         note = gr.Markdown(t("context.empty"), elem_id="cc-note")
-        state = gr.State(None)
+        state = gr.State(None, time_to_live=config.SESSION_TTL_S)
         with gr.Row():
             time_plot = gr.Plot(elem_id="cc-time", show_label=False)
             memory_plot = gr.Plot(elem_id="cc-memory", show_label=False)

@@ -1,0 +1,150 @@
+"""Memory of many sessions: the server's RSS after N sessions of mixed use, before and after they expire.
+
+A real server (``python app.py`` in its own process, loopback only) with a short session time limit
+(PLAYGROUND_SESSION_TTL_S) is warmed up with one request of each kind, measured (the baseline), then
+N real ``gradio_client`` sessions each tokenize a long Telugu text, and some also ask for attention
+maps and next-token logits, a few at a time. The RSS is read from /proc when they finish and again
+once every session has expired. The goal: back within 200 MB of the baseline.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_sessions.py [--sessions 500] [--ttl 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+TELUGU = "తెలుగు భాష ఒక ద్రావిడ భాష. "
+ATTENTION_PROMPT = " ".join(["The capital of France is Paris."] * 9)  # about 64 tokens
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, from /proc/<pid>/status (VmRSS, kB)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+class Server:
+    """``python app.py`` on a free loopback port, with a short session time limit."""
+
+    def __init__(self, ttl_s: float):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = os.environ | {
+            "GRADIO_SERVER_NAME": "127.0.0.1",
+            "GRADIO_SERVER_PORT": str(self.port),
+            "GRADIO_ANALYTICS_ENABLED": "False",
+            "PLAYGROUND_OFFLINE": "1",
+            "HF_HUB_OFFLINE": "1",
+            "PLAYGROUND_SESSION_TTL_S": str(ttl_s),
+            "PYTHONPATH": str(ROOT),
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py")],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def wait_ready(self, timeout_s: float = 180.0) -> Server:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("the server exited during start-up")
+            try:
+                if httpx.get(f"{self.url}/gradio_api/info", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError("the server did not start in time")
+
+    @property
+    def rss_mb(self) -> float:
+        return rss_mb(self.process.pid)
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def one_session(url: str, index: int, telugu_chars: int) -> int:
+    """One learner: a new session that tokenizes a long text, and sometimes runs the model."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    text = (TELUGU * (telugu_chars // len(TELUGU) + 1))[:telugu_chars]
+    answer = client.predict(text, "", api_name="/tokenize")
+    if index % 2 == 0:
+        client.predict(ATTENTION_PROMPT, False, index % 30, -1, api_name="/attention")
+    if index % 5 == 0:
+        client.predict(
+            "The capital of France is", False, 0.0, 0, 1.0, 0.0, 0.0, 0.0, 1.0, 0, api_name="/next_token"
+        )
+    return answer["num_tokens"]
+
+
+def run_sessions(url: str, sessions: int, workers: int = 4, telugu_chars: int = 20_000) -> list[int]:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda i: one_session(url, i, telugu_chars), range(sessions)))
+
+
+def measure(sessions: int, ttl_s: float, settle_s: float, workers: int = 4) -> dict:
+    """Baseline, after-load and after-expiry RSS of a fresh server, in MB."""
+    server = Server(ttl_s).wait_ready()
+    try:
+        run_sessions(server.url, 2, workers=1)  # warm-up: lazy allocations belong to the baseline
+        time.sleep(ttl_s + 3)
+        baseline = server.rss_mb
+        start = time.monotonic()
+        run_sessions(server.url, sessions, workers)
+        loaded = server.rss_mb
+        elapsed = time.monotonic() - start
+        time.sleep(settle_s)
+        expired = server.rss_mb
+    finally:
+        server.close()
+    return {"baseline_mb": baseline, "loaded_mb": loaded, "expired_mb": expired, "elapsed_s": elapsed}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=500)
+    parser.add_argument("--ttl", type=float, default=5.0, help="session time limit, seconds")
+    parser.add_argument("--settle", type=float, default=20.0, help="seconds to wait for expiry")
+    args = parser.parse_args()
+    result = measure(args.sessions, args.ttl, args.settle)
+    grew = result["expired_mb"] - result["baseline_mb"]
+    print(
+        f"{args.sessions} sessions of mixed use in {result['elapsed_s']:.0f} s (session TTL {args.ttl:g} s)"
+    )
+    print(f"RSS fresh (warmed up):      {result['baseline_mb']:8.1f} MB")
+    print(f"RSS after the sessions:     {result['loaded_mb']:8.1f} MB")
+    print(
+        f"RSS after they expired:     {result['expired_mb']:8.1f} MB  ({grew:+.1f} MB; goal: under +200 MB)"
+    )
+
+
+if __name__ == "__main__":
+    main()
