@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 
 import torch
 
-from playground import config
+from playground import config, i18n
 from playground.errors import UserError
-from playground.validate import whole_number
+from playground.validate import real_number, whole_number
 
 
 class SamplingError(UserError):
@@ -274,7 +274,8 @@ STAGES: dict[str, Stage] = {
     "top_k": Stage(
         "top_k",
         Knob(
-            name="top_k", default=0, off=0, low=0, high=math.inf, integer=True, slider=(0, 200, 1), start=40,
+            name="top_k", default=0, off=0, low=0, high=config.MAX_TOP_K, integer=True,
+            slider=(0, 200, 1), start=40,
             label="logits.top_k", error="sampling.error.top_k",
         ),
         top_k_filter,
@@ -332,9 +333,19 @@ def knobs(stages: Mapping[str, Stage] = STAGES) -> list[Knob]:
 
 
 def _check(knobs_: Sequence[Knob], values: Mapping[str, object]) -> None:
-    """Raise SamplingError, with the knob's sentence saying what to change, for a value out of range."""
+    """Raise SamplingError with a sentence saying what to change: validate.py's for a value that is
+    not a number (NaN, an infinity, text, None), the knob's own for a number out of its range."""
     for knob in knobs_:
-        if not knob.accepts(values[knob.name]):
+        as_number = whole_number if knob.integer else real_number
+        low = min((knob.low, *knob.also))
+        name_key = f"safety.param.{knob.name}" if i18n.has(f"safety.param.{knob.name}") else knob.label
+        try:
+            number = as_number(values[knob.name], name_key, low, knob.high, error=SamplingError)
+        except SamplingError as refused:
+            if "out_of_range" not in refused.key:
+                raise
+            number = math.nan
+        if not knob.accepts(number):
             raise SamplingError(knob.error, low=knob.low, high=knob.high)
 
 

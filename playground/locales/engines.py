@@ -3,7 +3,7 @@
 EN = {
     # Settings the user can fix.
     "sampling.error.temperature": "Temperature must be 0 (greedy) or between {low} and {high:g}.",
-    "sampling.error.top_k": "Top-k must be a whole number, 0 (off) or more.",
+    "sampling.error.top_k": "Top-k must be a whole number from 0 (off) to {high:,}.",
     "sampling.error.top_p": "Top-p must be above 0 and at most 1 (1 = off).",
     "sampling.error.min_p": "Min-p must be between 0 (off) and 1.",
     "sampling.error.presence": "Presence penalty must be between {low:g} and {high:g} (0 = off).",
@@ -61,7 +61,7 @@ EN = {
 
 TE = {
     "sampling.error.temperature": "టెంపరేచర్ 0 (గ్రీడీ) గానీ, {low} నుండి {high:g} మధ్య గానీ ఉండాలి.",
-    "sampling.error.top_k": "టాప్-k ఒక పూర్ణ సంఖ్య అయి ఉండాలి: 0 (ఆఫ్) లేదా అంతకంటే ఎక్కువ.",
+    "sampling.error.top_k": "టాప్-k 0 (ఆఫ్) నుండి {high:,} వరకు ఉన్న పూర్ణ సంఖ్య అయి ఉండాలి.",
     "sampling.error.top_p": "టాప్-p 0 కంటే ఎక్కువ, గరిష్ఠంగా 1 ఉండాలి (1 = ఆఫ్).",
     "sampling.error.min_p": "మిన్-p 0 (ఆఫ్) నుండి 1 మధ్య ఉండాలి.",
     "sampling.error.presence": "ప్రెజెన్స్ పెనాల్టీ {low:g} నుండి {high:g} మధ్య ఉండాలి (0 = ఆఫ్).",
