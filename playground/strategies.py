@@ -31,6 +31,7 @@ from playground.errors import UserError
 from playground.generation import GenerationParams, generate
 from playground.i18n import t
 from playground.sampling import ENGINES, SamplingParams, make_generator
+from playground.validate import whole_number
 
 
 class StrategiesError(UserError):
@@ -68,6 +69,13 @@ class CompareParams:
             ),
             num_beams=_whole(self.num_beams, 1, config.MAX_BEAMS, "strategies.error.beams"),
             num_samples=_whole(self.num_samples, 1, config.MAX_COMPARE_SAMPLES, "strategies.error.samples"),
+            seed=whole_number(
+                0 if self.seed is None or self.seed == "" else self.seed,
+                "safety.param.seed",
+                0,
+                config.MAX_SEED,
+                error=StrategiesError,
+            ),
         )
         if checked.engine not in ENGINES:
             raise StrategiesError("strategies.error.engine", engine=checked.engine, known=", ".join(ENGINES))

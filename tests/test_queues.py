@@ -14,10 +14,12 @@ import time
 import gradio as gr
 import pytest
 from gradio_client import Client
+from gradio_client.utils import Status
 
 from playground import config
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, admit_fairly
 
+JOINED = {Status.IN_QUEUE, Status.PROCESSING, Status.ITERATING}  # on the server, not yet done
 BUSY_SESSION = "You already have 2 model requests waiting"
 BUSY_MODEL = "The model is busy"
 
@@ -102,6 +104,7 @@ def test_the_real_app_tokenizes_while_generations_queue(app_url, tokenizer):
     clients = [Client(app_url, verbose=False) for _ in range(3)]
     args = {"prompt": "Once upon a time", "chat": False, "temperature": 0.0, "max_new_tokens": 40}
     jobs = [c.submit(**args, api_name="/generate") for c in clients for _ in range(2)]
+    wait_until(lambda: all(job.status().code in JOINED for job in jobs[:2]), limit_s=300)
     with pytest.raises(Exception, match=BUSY_SESSION):
         clients[0].submit(**args, api_name="/generate").result(timeout=300)
     answer = Client(app_url, verbose=False).predict(

@@ -39,14 +39,14 @@ def compare_strategies_api(
 ) -> dict:
     """Greedy, beam search (length penalty 1, no early stopping) and n seeded samples on one
     prompt, each judged by the model's own log-probability of its tokens."""
-    sampling = SamplingParams(
-        temperature=float(temperature),
+    sampling = SamplingParams.from_values(
+        temperature=temperature,
         top_k=top_k,
-        top_p=float(top_p),
-        min_p=float(min_p),
-        presence_penalty=float(presence_penalty),
-        frequency_penalty=float(frequency_penalty),
-        repetition_penalty=float(repetition_penalty),
+        top_p=top_p,
+        min_p=min_p,
+        presence_penalty=presence_penalty,
+        frequency_penalty=frequency_penalty,
+        repetition_penalty=repetition_penalty,
     )
     params = strategies.CompareParams(
         max_new_tokens=max_new_tokens,
