@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import logging
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +27,8 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from playground import config
+
+logger = logging.getLogger(__name__)
 
 
 def download_dir() -> Path:
@@ -41,11 +44,12 @@ def drop_idle_sessions(holder, ttl_s: float, max_sessions: int) -> int:
     now = datetime.datetime.now()
     with holder.lock:
         used = dict(holder.time_last_used)
-        idle = [s for s in holder.session_data if (now - used.get(s, now)).total_seconds() > ttl_s]
-        excess = len(holder.session_data) - len(idle) - max_sessions
-        if excess > 0:
-            kept = [s for s in holder.session_data if s not in set(idle)]  # least recently used first
-            idle += kept[:excess]
+        held = list(holder.session_data)  # least recently used first
+    idle = [s for s in held if (now - used.get(s, now)).total_seconds() > ttl_s]
+    excess = len(held) - len(idle) - max_sessions
+    if excess > 0:
+        gone = set(idle)
+        idle += [s for s in held if s not in gone][:excess]
     for session_hash in idle:
         holder.delete_state(session_hash)  # runs each gr.State's delete_callback
         with holder.lock:
@@ -69,8 +73,11 @@ def remove_old_files(folder: Path, max_age_s: float) -> int:
 async def _sweep(app) -> None:
     while True:
         await asyncio.sleep(config.SESSION_SWEEP_S)
-        drop_idle_sessions(app.state_holder, config.SESSION_TTL_S, config.MAX_SESSIONS)
-        remove_old_files(download_dir(), config.DOWNLOAD_MAX_AGE_S)
+        try:
+            drop_idle_sessions(app.state_holder, config.SESSION_TTL_S, config.MAX_SESSIONS)
+            remove_old_files(download_dir(), config.DOWNLOAD_MAX_AGE_S)
+        except Exception:  # a failed sweep must not end the sweeping; the next one tries again
+            logger.exception("session sweep failed")
 
 
 UPLOAD_ROUTES = ("/gradio_api/upload", "/gradio_api/process_recording")
