@@ -70,6 +70,7 @@ def test_empty_text_gives_an_empty_result(tiny_runner):
         "num_chars": 0,
         "num_bytes": 0,
         "tokens": [],
+        "tokens_left_out": 0,
     }
 
 
