@@ -10,6 +10,15 @@ Generation stops for the first of these reasons:
 - ``stop``: the decoded text now contains a stop string (also one that spans tokens); the text
   returned ends before it;
 - ``length``: ``max_new_tokens`` were generated.
+
+A fork: ``prefix_ids`` are tokens taken as given after the prompt before generation starts (e.g.
+the tokens a generation chose up to some point, then another token in place of its next one).
+Prompt and prefix go through one prefill pass, so decoding continues from the KV cache of the
+whole shared prefix instead of recomputing it token by token. The prefix counts as generated text
+for the penalties; ``max_new_tokens``, ``min_new_tokens``, the text and the tokens returned cover
+only what comes after it. The seeded generator skips one draw per prefix token, so the draws after
+the prefix are the ones the original generation made there: a fork whose prefix is the first k
+tokens of a generation reproduces the rest of it exactly, sampled or greedy.
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ class GenerationParams:
     use_cache: bool = True
     seed: int = 0
     engine: str = DEFAULT_ENGINE  # whose chain samples each token: order of stages and penalty scope
+    prefix_ids: tuple[int, ...] = ()  # forced after the prompt before generation starts (a fork)
 
     def validate(self) -> GenerationParams:
         """These settings as numbers of the right kind; a sentence for any the user must change."""
@@ -70,7 +80,34 @@ class GenerationParams:
             )
         if len(self.stop) > config.MAX_STOP_STRINGS:
             raise GenerationError(f"Give at most {config.MAX_STOP_STRINGS} stop strings.")
+        if len(self.prefix_ids) > config.MAX_PREFIX_TOKENS:
+            raise GenerationError(
+                "fork.error.prefix_too_long", count=len(self.prefix_ids), limit=config.MAX_PREFIX_TOKENS
+            )
         return replace(params, min_new_tokens=min_new)
+
+
+def check_prefix(prefix_ids, vocab_size: int) -> list[int]:
+    """``prefix_ids`` as vocabulary ids, or a sentence saying which entry is not one."""
+    ids = []
+    for position, value in enumerate(prefix_ids):
+        whole = isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer()
+        if not (whole and 0 <= value < vocab_size):
+            raise GenerationError(
+                "fork.error.prefix_not_ids", position=position, value=str(value)[:20], high=vocab_size - 1
+            )
+        ids.append(int(value))
+    return ids
+
+
+def skip_draws(generator: torch.Generator, vocab_size: int, count: int) -> None:
+    """Advance ``generator`` past ``count`` draws. One draw over a vocabulary consumes the same
+    random numbers whatever the probabilities (torch.multinomial, one sample: an exponential
+    variate per entry), so the draws after this are those the generation made after ``count``
+    tokens."""
+    uniform = torch.ones(vocab_size)
+    for _ in range(count):
+        torch.multinomial(uniform, 1, generator=generator)
 
 
 def parse_stop(text: str) -> tuple[str, ...]:
@@ -136,9 +173,12 @@ def _alternatives(probs: torch.Tensor, n: int) -> tuple[tuple[int, float], ...]:
 def generate_stream(runner, prompt_ids: list[int], params: GenerationParams) -> Iterator[GenerationState]:
     """Decode token by token, yielding the state after each one."""
     params = params.validate()
+    vocab_size = runner.vocab_size
+    prefix = check_prefix(params.prefix_ids, vocab_size)
     generator = make_generator(params.seed)
+    skip_draws(generator, vocab_size, len(prefix))
     eos_ids = runner.eos_token_ids
-    ids = list(prompt_ids)
+    ids = list(prompt_ids) + prefix
     new_ids: list[int] = []
     tokens: list[GeneratedToken] = []
     step_s: list[float] = []
@@ -157,7 +197,7 @@ def generate_stream(runner, prompt_ids: list[int], params: GenerationParams) -> 
         result = run_pipeline(
             logits,
             prompt_ids,
-            new_ids,
+            prefix + new_ids,  # the prefix counts as generated
             params.sampling,
             params.engine,
             suppress_ids=suppress,
