@@ -43,6 +43,7 @@ EN = {
     "strategies.error.new_tokens": "Max new tokens must be a whole number from {low} to {high} for the comparison (beam search's limit).",
     "strategies.error.engine": "Unknown engine {engine!r}. Choose one of: {known}.",
     "fork.error.prefix_too_long": "The prefix has {count} tokens; a fork takes at most {limit}. Fork at an earlier token.",
+    "fork.error.position": "Token {position} is not in this generation of {count} tokens: click one of its tokens.",
     "fork.error.prefix_not_ids": "Prefix entry {position} ({value}) is not a token id: give whole numbers from 0 to {high}.",
 }
 
@@ -89,5 +90,6 @@ TE = {
     "strategies.error.new_tokens": "పోలిక కోసం గరిష్ట కొత్త టోకెన్లు {low} నుండి {high} వరకు ఒక పూర్ణ సంఖ్య కావాలి (బీమ్ సెర్చ్ పరిమితి).",
     "strategies.error.engine": "తెలియని ఇంజిన్ {engine!r}. వీటిలో ఒకటి ఎంచుకోండి: {known}.",
     "fork.error.prefix_too_long": "ప్రిఫిక్స్‌లో {count} టోకెన్లు ఉన్నాయి; ఫోర్క్ గరిష్టంగా {limit} తీసుకుంటుంది. ఇంకా ముందున్న టోకెన్ వద్ద ఫోర్క్ చేయండి.",
+    "fork.error.position": "టోకెన్ {position} ఈ {count} టోకెన్ల జనరేషన్‌లో లేదు: దానిలోని ఒక టోకెన్‌పై క్లిక్ చేయండి.",
     "fork.error.prefix_not_ids": "ప్రిఫిక్స్‌లోని {position}వ అంశం ({value}) టోకెన్ id కాదు: 0 నుండి {high} వరకు పూర్ణ సంఖ్యలు ఇవ్వండి.",
 }

@@ -1,0 +1,125 @@
+"""Fork a generation at any token: force another token there and let the generation go on.
+
+A generation chose tokens t_0 ... t_{N-1}. Forking at position i with token x asks the same
+decoding (same sampling settings, engine, stop rules and seed) to continue after
+
+    prompt + t_0 ... t_{i-1} + x
+
+given as ``prefix_ids``: the generation loop prefills prompt and prefix in one pass and decodes
+from that KV cache, and its seeded generator skips one draw per prefix token, so forking with
+x = t_i gives back t_{i+1} ... exactly. Both continuations from the fork point on, t_i ... and
+x ..., are then scored by the model's own log-probabilities (one forward pass each over prompt +
+shared tokens + continuation, as ``strategies.token_logprobs``), so their totals compare like for
+like whatever sampling chose them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from playground.errors import UserError
+from playground.generation import GenerationParams, check_prefix
+from playground.strategies import token_logprobs
+
+
+class ForkError(UserError):
+    """A fork the user can fix; the sentence says how."""
+
+
+@dataclass(frozen=True)
+class Branch:
+    token_ids: tuple[int, ...]  # from the fork point on
+    logprobs: tuple[float, ...]  # the model's log p of each, given everything before it
+    text: str
+    stop_reason: str | None
+
+    @property
+    def logprob_sum(self) -> float:
+        return sum(self.logprobs)
+
+    def to_api(self) -> dict:
+        return {
+            "token_ids": list(self.token_ids),
+            "text": self.text,
+            "logprob_sum": self.logprob_sum,
+            "stop_reason": self.stop_reason,
+        }
+
+
+@dataclass(frozen=True)
+class ForkResult:
+    position: int  # index of the forced token among the generated ones
+    shared_ids: tuple[int, ...]  # the generated tokens before it, common to both branches
+    original: Branch
+    forked: Branch
+    first_difference: int | None  # index (from the fork point) where the branches first differ
+
+    def to_api(self) -> dict:
+        return {
+            "position": self.position,
+            "shared_ids": list(self.shared_ids),
+            "original": self.original.to_api(),
+            "forked": self.forked.to_api(),
+            "first_difference": self.first_difference,
+        }
+
+
+def fork_params(params: GenerationParams, prefix_ids: list[int]) -> GenerationParams:
+    """The original settings, continuing after ``prefix_ids`` (the shared tokens and the forced
+    one): the new tokens are what the original allowed after that many."""
+    done = len(prefix_ids)
+    return replace(
+        params,
+        prefix_ids=tuple(prefix_ids),
+        max_new_tokens=params.max_new_tokens - done,
+        min_new_tokens=max(0, params.min_new_tokens - done),
+    )
+
+
+def first_difference(a, b) -> int | None:
+    """The first index where the sequences differ (a length counts: one may end earlier)."""
+    for index, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            return index
+    return None if len(a) == len(b) else min(len(a), len(b))
+
+
+def fork(
+    runner,
+    prompt_ids: list[int],
+    original_ids: list[int],
+    original_stop: str | None,
+    params: GenerationParams,
+    position: int,
+    token_id: int,
+    generate,
+) -> ForkResult:
+    """Force ``token_id`` at ``position`` of a generation and continue it; ``generate(runner,
+    prompt_ids, params) -> GenerationState`` is the decoding path (alone or the serving batch)."""
+    if not 0 <= position < len(original_ids):
+        raise ForkError("fork.error.position", position=position, count=len(original_ids))
+    shared = list(original_ids[:position])
+    prefix = check_prefix([*shared, token_id], runner.vocab_size)
+    continuation: list[int] = []
+    if prefix[-1] in runner.eos_token_ids:
+        stop_reason = "eos"  # nothing follows the end of the sequence
+    elif params.max_new_tokens > len(prefix):
+        state = generate(runner, prompt_ids, fork_params(params, prefix))
+        continuation = [token.id for token in state.tokens]
+        stop_reason = state.stop_reason
+    else:
+        stop_reason = "length"
+
+    def branch(ids: list[int], stop: str | None) -> Branch:
+        text = runner.tokenizer.decode(ids, skip_special_tokens=True)
+        return Branch(tuple(ids), token_logprobs(runner, prompt_ids + shared, ids), text, stop)
+
+    original = branch(list(original_ids[position:]), original_stop)
+    forked = branch([prefix[-1], *continuation], stop_reason)
+    return ForkResult(
+        position=position,
+        shared_ids=tuple(shared),
+        original=original,
+        forked=forked,
+        first_difference=first_difference(original.token_ids, forked.token_ids),
+    )
