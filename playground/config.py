@@ -112,3 +112,4 @@ DRAWS_TOKENS_SHOWN = 15  # tokens drawn in the histogram (the rest summed as "ot
 ENGINE_TOKENS_SHOWN = 10  # each engine's top tokens drawn side by side
 MAX_ABS_LENGTH_PENALTY = 10.0  # beam search
 MAX_PREFIX_TOKENS = MAX_NEW_TOKENS  # /generate's prefix_ids (a fork): tokens taken as given
+FORK_SHARED_SHOWN = 8  # shared tokens before a fork repeated above each branch

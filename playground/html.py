@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
+from playground import config
 from playground.i18n import t
 
 PALETTE_SIZE = 8  # colours cycle through .pg-c0 … .pg-c7 (assets/style.css)
@@ -77,14 +78,16 @@ def _prob_colour(prob: float) -> str:
 
 def generated_tokens(tokens: list[dict]) -> str:
     """Generated tokens coloured by the probability they were chosen with; the tooltip lists the
-    alternatives at that step. Each dict: label, prob, top [(label, prob), ...]."""
+    alternatives at that step; ``data-index`` (0-based) is what a click on a token reports (to fork
+    there). Each dict: label, prob, top [(label, prob), ...]."""
     chips = []
     for step, token in enumerate(tokens, start=1):
         lines = [f"#{step} · {t('logits.tooltip', prob=token['prob'])}"]
         lines += [f"{label}  {prob:.1%}" for label, prob in token["top"]]
         label = escape(token["label"]) or "&nbsp;"
         chips.append(
-            f'<span class="pg-tok pg-gen" style="background:{_prob_colour(token["prob"])}" '
+            f'<span class="pg-tok pg-gen" data-index="{step - 1}" '
+            f'style="background:{_prob_colour(token["prob"])}" '
             f'title="{escape(chr(10).join(lines))}"><span class="pg-label">{label}</span></span>'
         )
         if token["label"].endswith("↵"):
@@ -143,3 +146,30 @@ def attended_tokens(
         )
     arrow = escape(t("attention.predicts", token=next_label, prob=next_prob))
     return f'<div class="pg-tokens pg-attended">{"".join(chips)}<span class="pg-next">{arrow}</span></div>'
+
+
+def fork_branches(shared: list[str], branches: list[dict], first_difference: int | None) -> str:
+    """Two continuations of one generation, one above the other: the shared tokens before the
+    fork (greyed, the last few), then each branch's tokens coloured by the model's probability,
+    the first token where they differ outlined. Each branch: {name, labels, probs, total}."""
+    tail = shared[-config.FORK_SHARED_SHOWN :] if shared else []
+    cut = '<span class="pg-fork-more">…</span>' if len(shared) > len(tail) else ""
+    prefix = cut + "".join(
+        f'<span class="pg-tok pg-fork-shared">{escape(s) or "&nbsp;"}</span>' for s in tail
+    )
+    rows = []
+    for branch in branches:
+        chips = []
+        for index, (label, prob) in enumerate(zip(branch["labels"], branch["probs"], strict=True)):
+            marked = " pg-fork-diff" if index == first_difference else ""
+            chips.append(
+                f'<span class="pg-tok pg-gen{marked}" style="background:{_prob_colour(prob)}" '
+                f'title="{escape(t("logits.tooltip", prob=prob))}">'
+                f'<span class="pg-label">{escape(label) or "&nbsp;"}</span></span>'
+            )
+        rows.append(
+            f'<div class="pg-fork-row"><div class="pg-fork-head">{escape(branch["name"])} · '
+            f"Σ log p = {branch['total']:.2f}</div>"
+            f'<div class="pg-tokens pg-generated">{prefix}{"".join(chips)}</div></div>'
+        )
+    return f'<div class="pg-fork">{"".join(rows)}</div>'

@@ -12,10 +12,11 @@ from functools import partial
 
 import gradio as gr
 
-from playground import charts, config, html, sampling, tokens
+from playground import charts, config, fork, html, sampling, tokens
 from playground.generation import GenerationParams, generate, generate_stream, parse_stop
 from playground.i18n import t
 from playground.prompts import encode_prompt
+from playground.ui import fork as fork_ui
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
 
 DEFAULT_PROMPT = "The capital of France is"
@@ -159,13 +160,14 @@ def generate_ui(runner, prompt, chat, engine, seed, max_new, min_new, stop, use_
     ids = encode_prompt(runner, prompt, chat)
     chips, rows = [], []  # each token is labelled once, when it arrives
     for state in generate_stream(runner, ids, params):
+        finished = fork.record(ids, params, state) if state.stop_reason else None
         token = state.tokens[-1]
         top = [(label(i), p) for i, p in token.top]
         chips.append({"label": label(token.id), "prob": token.prob, "top": top})
         rows.append(
             [len(rows) + 1, label(token.id), round(token.prob, 4), ", ".join(f"{a} {p:.1%}" for a, p in top)]
         )
-        yield html.generated_tokens(chips), _status(state, params), rows
+        yield html.generated_tokens(chips), _status(state, params), rows, finished
 
 
 # --- the endpoints: plain functions whose signatures come from the registry ----------------------
@@ -338,7 +340,7 @@ def build(runner) -> None:
             stop = gr.Textbox(label=t("logits.stop"), lines=2, elem_id="lg-stop")
             use_cache = gr.Checkbox(value=True, label=t("logits.use_cache"), elem_id="lg-use-cache")
         go = gr.Button(t("logits.generate"), variant="primary", elem_id="lg-generate")
-        generated = gr.HTML(elem_id="lg-generated")
+        generated = gr.HTML(elem_id="lg-generated", js_on_load=fork_ui.CLICK_JS)
         status = gr.Markdown(elem_id="lg-status")
         with gr.Accordion(t("logits.steps"), open=False):
             steps = gr.Dataframe(
@@ -347,6 +349,8 @@ def build(runner) -> None:
                 interactive=False,
                 wrap=True,
             )
+        generation = gr.State(None)  # the last finished generation, for a fork
+        fork_ui.build_section(runner, generate, generated, generation)
         gr.api(endpoint(next_token, runner, "next_token", ENGINE_PARAM), api_name="next_token", **MODEL_EVENT)
         gr.api(
             endpoint(
@@ -403,7 +407,7 @@ def build(runner) -> None:
         [go.click, prompt.submit],
         on_generate,
         inputs=[prompt, chat, engine, seed, max_new, min_new, stop, use_cache, *sliders],
-        outputs=[generated, status, steps],
+        outputs=[generated, status, steps, generation],
         show_progress="minimal",
         api_visibility="private",
         **MODEL_EVENT,

@@ -1,0 +1,136 @@
+"""Fork from any token: a section under the logits tab's streamed generation.
+
+Click a generated token to see its alternatives, pick one, and the generation goes on from there
+with that token forced; both continuations are shown one above the other.
+"""
+
+# No ``from __future__ import annotations`` here: Gradio reads the ``gr.EventData`` hint of
+# ``select_token`` as an object to pass the click's data.
+
+import math
+from functools import partial
+
+import gradio as gr
+
+from playground import config, fork, html, tokens
+from playground.i18n import t
+from playground.ui.common import MODEL_EVENT, endpoint
+
+# A click on a generated token reports its index; the clicked token stays outlined.
+CLICK_JS = """
+element.addEventListener('click', (event) => {
+  const chip = event.target.closest('[data-index]');
+  if (!chip) return;
+  element.querySelectorAll('.pg-selected').forEach((c) => c.classList.remove('pg-selected'));
+  chip.classList.add('pg-selected');
+  trigger('click', {index: Number(chip.dataset.index)});
+});
+"""
+
+
+def select_token(runner, generation: dict | None, evt: gr.EventData):
+    """The clicked token's alternatives as choices (the most likely other token preselected)."""
+    if generation is None:
+        return t("fork.wait"), gr.update(choices=[], value=None), None
+    position = int(evt._data["index"])
+    label = partial(tokens.token_label, runner.tokenizer)
+    chosen = generation["token_ids"][position]
+    options = fork.alternatives(runner, generation, position, config.ALTERNATIVES_SHOWN)
+    choices = [
+        (
+            t(
+                "fork.choice_item",
+                token=label(i),
+                model=model_p,
+                chain="–" if chain_p is None else f"{chain_p:.1%}",
+                chosen=t("fork.chosen_mark") if i == chosen else "",
+            ),
+            i,
+        )
+        for i, model_p, chain_p in options
+    ]
+    first_other = next((i for i, _, _ in options if i != chosen), chosen)
+    info = t(
+        "fork.selected",
+        position=position + 1,
+        token=label(chosen),
+        prob=generation["probs"][position],
+    )
+    return info, gr.update(choices=choices, value=first_other), position
+
+
+def run_fork(runner, generate, generation: dict | None, position, token_id):
+    """Force ``token_id`` at ``position`` and continue; both branches drawn and summed."""
+    if generation is None or position is None or token_id is None:
+        raise fork.ForkError("fork.error.nothing")
+    position = int(position)
+    result = fork.fork(
+        runner,
+        generation["prompt_ids"],
+        generation["token_ids"],
+        generation["stop_reason"],
+        generation["params"],
+        position,
+        int(token_id),
+        generate,
+    )
+    label = partial(tokens.token_label, runner.tokenizer)
+    branches = [
+        {
+            "name": t(name),
+            "labels": [label(i) for i in branch.token_ids],
+            "probs": [math.exp(v) for v in branch.logprobs],
+            "total": branch.logprob_sum,
+        }
+        for name, branch in (("fork.original", result.original), ("fork.forked", result.forked))
+    ]
+    shared = [label(i) for i in result.shared_ids]
+    if result.first_difference is None:
+        difference = t("fork.identical")
+    else:
+        difference = t("fork.differ_at", position=position + result.first_difference + 1)
+    summary = t(
+        "fork.summary",
+        position=position + 1,
+        token=label(result.forked.token_ids[0]),
+        original=label(result.original.token_ids[0]),
+        original_sum=result.original.logprob_sum,
+        forked_sum=result.forked.logprob_sum,
+        original_tokens=len(result.original.token_ids),
+        forked_tokens=len(result.forked.token_ids),
+        difference=difference,
+        new_tokens=len(result.forked.token_ids) - 1,
+        shared=len(result.shared_ids),
+    )
+    return html.fork_branches(shared, branches, result.first_difference), summary
+
+
+def build_section(runner, generate, generated: gr.HTML, generation: gr.State) -> None:
+    """The fork controls below the streamed tokens. ``generated``: the HTML of the tokens (built
+    with ``js_on_load=CLICK_JS``); ``generation``: the last finished generation
+    (``fork.record``); ``generate``: the decoding path the tab's generation uses."""
+    gr.Markdown(f"#### {t('fork.heading')}")
+    gr.Markdown(t("fork.explain"), latex_delimiters=[{"left": "$", "right": "$", "display": False}])
+    info = gr.Markdown(t("fork.pick_first"), elem_id="fk-info")
+    position = gr.State(None)
+    with gr.Row():
+        choice = gr.Radio(choices=[], label=t("fork.choice"), elem_id="fk-choice", scale=4)
+        go = gr.Button(t("fork.run"), variant="primary", elem_id="fk-run", scale=1)
+    branches = gr.HTML(elem_id="fk-branches")
+    summary = gr.Markdown(elem_id="fk-summary")
+
+    generated.click(
+        endpoint(select_token, runner),
+        inputs=[generation],
+        outputs=[info, choice, position],
+        api_visibility="private",
+        **MODEL_EVENT,
+    )
+    go.click(
+        endpoint(run_fork, runner, generate),
+        inputs=[generation, position, choice],
+        outputs=[branches, summary],
+        show_progress="minimal",
+        api_visibility="private",
+        **MODEL_EVENT,
+    )
