@@ -8,6 +8,7 @@ the endpoints' signatures are derived from it, so a new stage needs no edit here
 from __future__ import annotations
 
 import inspect
+from dataclasses import replace
 from functools import partial
 
 import gradio as gr
@@ -195,12 +196,14 @@ def generate_api(
     stop,
     use_cache,
     engine,
+    prefix_ids=None,
     **knob_values,
 ) -> dict:
     """Generate with our own decoding loop through the engine's chain (stop strings one per line): text,
-    why it stopped, timings."""
+    why it stopped, timings. ``prefix_ids``: tokens taken as given after the prompt (a fork)."""
     values = [knob_values[k.name] for k in KNOBS]
     params = _generation_params(engine, seed, max_new_tokens, min_new_tokens, stop, use_cache, values)
+    params = replace(params, prefix_ids=tuple(prefix_ids or ())).validate()
     return generate(runner, encode_prompt(runner, prompt, chat), params).to_api()
 
 
@@ -362,6 +365,7 @@ def build(runner) -> None:
                 _param("stop", "", str),
                 _param("use_cache", True, bool),
                 ENGINE_PARAM,
+                _param("prefix_ids", None, list[int] | None),
             ),
             api_name="generate",
             **MODEL_EVENT,
