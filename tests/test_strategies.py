@@ -165,12 +165,12 @@ def test_the_tree_view_runs_are_reused_by_the_comparison(real_runner):
     beam_inputs = (PROMPT, False, 3, 6, 1.0, False)
     *_, memo = beam_ui.search_tree(real_runner, *beam_inputs, 2)
     figure, summary, rows, memo_after = strategies_ui.compare_ui(
-        real_runner, memo, *beam_inputs, 2, 1.0, 0, 0.9, 0.0, 0
+        real_runner, memo, *beam_inputs, 2, 1.0, 0, 0.9, 0.0, 0, "transformers"
     )
     assert memo_after["greedy"] is memo["greedy"] and memo_after["beam"] is memo["beam"]
     assert "Not run again" in summary and "greedy" in summary
     assert len(rows) == 4 and len(figure.data) == 3
     # Other beam settings: nothing to reuse.
     _, summary, _, _ = strategies_ui.compare_ui(real_runner, memo, PROMPT, False, 2, 6, 1.0, False, 1, 1.0, 0,
-                                                0.9, 0.0, 0)  # fmt: skip
+                                                0.9, 0.0, 0, "vllm")  # fmt: skip
     assert "Not run again" not in summary

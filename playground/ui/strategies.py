@@ -9,7 +9,7 @@ import gradio as gr
 from playground import charts, config, strategies
 from playground.i18n import t
 from playground.prompts import encode_prompt
-from playground.sampling import SamplingParams
+from playground.sampling import DEFAULT_ENGINE, ENGINES, SamplingParams
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, endpoint, handler
 
 # What each preset button sets: (temperature, top_k, top_p, min_p).
@@ -94,6 +94,7 @@ def compare_ui(
     top_p,
     min_p,
     seed,
+    engine,
 ):
     """The comparison for the tab's prompt and beam settings; greedy and beam search come from
     ``memo`` (this session's last tree or comparison) when their inputs are the same."""
@@ -107,6 +108,7 @@ def compare_ui(
         seed=0 if seed is None else seed,
         length_penalty=float(length_penalty),
         early_stopping=bool(early_stopping),
+        engine=engine,
     ).validate()
     ids = encode_prompt(runner, prompt, chat)
     comparison = strategies.compare(runner, ids, params, earlier=memo)
@@ -148,6 +150,7 @@ def build_section(runner, beam_inputs: list, memo: gr.State) -> None:
         top_p = gr.Slider(0.01, 1, value=1.0, step=0.01, label=t("strategies.top_p"), elem_id="st-top-p")
         min_p = gr.Slider(0, 1, value=0.0, step=0.01, label=t("strategies.min_p"), elem_id="st-min-p")
         seed = gr.Number(value=0, precision=0, label=t("strategies.seed"), elem_id="st-seed")
+    engine = gr.Radio(list(ENGINES), value=DEFAULT_ENGINE, label=t("engines.engine"), elem_id="st-engine")
     with gr.Row():
         gr.Markdown(t("strategies.presets"))
         preset_buttons = {
@@ -178,7 +181,7 @@ def build_section(runner, beam_inputs: list, memo: gr.State) -> None:
         )
     go.click(
         handler(partial(compare_ui, runner)),
-        inputs=[memo, *beam_inputs, num_samples, *knobs, seed],
+        inputs=[memo, *beam_inputs, num_samples, *knobs, seed, engine],
         outputs=[plot, summary, table, memo],
         show_progress="minimal",
         api_visibility="private",
