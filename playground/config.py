@@ -113,3 +113,17 @@ ENGINE_TOKENS_SHOWN = 10  # each engine's top tokens drawn side by side
 MAX_ABS_LENGTH_PENALTY = 10.0  # beam search
 MAX_PREFIX_TOKENS = MAX_NEW_TOKENS  # /generate's prefix_ids (a fork): tokens taken as given
 FORK_SHARED_SHOWN = 8  # shared tokens before a fork repeated above each branch
+
+
+# Inside the model (embeddings, logit lens, attention while writing). The tab keeps every layer's
+# hidden state for the prompt (31 x T x 576 x 4 bytes = 9 MiB at 128 tokens), so changing the
+# position never re-runs the model; and every layer's and head's attention rows for the generated
+# tokens (30 x 9 x 48 x 176 x 4 bytes = 9 MiB at the limits), so layer, head and step never do.
+MAX_LENS_TOKENS = 128
+LENS_TOP_TOKENS = 5  # top tokens listed per layer
+MAX_NEIGHBOURS = 50  # nearest embedding rows listed for a token
+DEFAULT_NEIGHBOURS = 10
+MAX_WRITING_NEW_TOKENS = 48  # tokens generated for attention while writing
+DEFAULT_WRITING_NEW_TOKENS = 16
+INSIDE_STATE_TTL_S = 900  # a session's states are dropped after this long unused
+PLAY_INTERVAL_S = 0.7  # the play button's pace through the generated tokens

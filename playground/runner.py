@@ -28,6 +28,9 @@ class Encoding:
 class ForwardResult:
     logits: torch.Tensor  # (T, vocab) float32
     attentions: tuple[torch.Tensor, ...] | None  # layers x (heads, T, T), when asked for
+    # (layers + 1, T, hidden), when asked for: the embedding output, then each layer's output; the
+    # last entry is already through the final norm, as transformers returns it (output_capturing.py)
+    hidden_states: torch.Tensor | None = None
 
 
 @dataclass(frozen=True)
@@ -159,13 +162,15 @@ class ModelRunner:
         return torch.as_tensor(ids, dtype=torch.long, device=self.device).reshape(1, -1)
 
     @torch.inference_mode()
-    def forward(self, ids, attentions: bool = False) -> ForwardResult:
-        """Logits for every position; attention weights too when asked, from eager attention."""
+    def forward(self, ids, attentions: bool = False, hidden_states: bool = False) -> ForwardResult:
+        """Logits for every position; attention weights (from eager attention) and the hidden
+        states after the embedding and after every layer too, when asked."""
         input_ids = self._ids_tensor(ids)
         with self.lock:
             if not attentions:
-                out = self.model(input_ids=input_ids, use_cache=False)
-                return ForwardResult(logits=out.logits[0].float(), attentions=None)
+                out = self.model(input_ids=input_ids, use_cache=False, output_hidden_states=hidden_states)
+                states = torch.stack([h[0].float() for h in out.hidden_states]) if hidden_states else None
+                return ForwardResult(logits=out.logits[0].float(), attentions=None, hidden_states=states)
             # SDPA never materialises the weights: switch to eager for this call only.
             previous = self.model.config._attn_implementation
             self.model.set_attn_implementation("eager")
@@ -204,6 +209,43 @@ class ModelRunner:
         row i; logits (batch, vocab)."""
         input_ids = torch.as_tensor(token_ids, dtype=torch.long, device=self.device).reshape(-1, 1)
         return self._cached_step(input_ids, cache)
+
+    # --- inside the model: embeddings and the logit lens ---------------------------------------
+
+    @property
+    def hidden_size(self) -> int:
+        """Numbers in each token's vector (the embedding width, kept through every layer)."""
+        return self.model.config.hidden_size
+
+    @property
+    def tied_embeddings(self) -> bool:
+        """Whether the output layer reuses the input embedding matrix (the config's word)."""
+        return bool(getattr(self.model.config, "tie_word_embeddings", False))
+
+    @property
+    def rope_theta(self) -> float | None:
+        """RoPE's base frequency when the model encodes position by rotating queries and keys."""
+        cfg = self.model.config
+        params = getattr(cfg, "rope_parameters", None) or {}
+        theta = params.get("rope_theta", getattr(cfg, "rope_theta", None))
+        return float(theta) if theta is not None else None
+
+    @property
+    def embedding_matrix(self) -> torch.Tensor:
+        """(vocab, hidden): row i is token i's vector, the first thing the model does with a token."""
+        return self.model.get_input_embeddings().weight.detach()
+
+    @torch.inference_mode()
+    def lens_logits(self, states: torch.Tensor) -> torch.Tensor:
+        """The model's own output head read at every depth: (layers + 1, hidden) -> (layers + 1, vocab).
+
+        Each row is ``lm_head(norm(h))`` as ``LlamaForCausalLM.forward`` computes it
+        (transformers/models/llama/modeling_llama.py); the last row of ``forward(hidden_states=True)``
+        is already normalised, so only the rows before it go through the final norm.
+        """
+        with self.lock:
+            normed = torch.cat([self.model.model.norm(states[:-1]), states[-1:]])
+            return self.model.get_output_embeddings()(normed).float()
 
     @staticmethod
     def cache_bytes(cache) -> int:
