@@ -8,7 +8,7 @@ import gradio as gr
 
 from playground import config, i18n
 from playground.i18n import t
-from playground.ui import attention, beam, context, decode, logits, sessions, tokenizer
+from playground.ui import attention, beam, context, decode, inside, logits, sessions, tokenizer
 from playground.ui.common import admit_fairly
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -41,6 +41,7 @@ def build_demo(runner, lang: str = i18n.DEFAULT_LANGUAGE) -> gr.Blocks:
             tokenizer.build(runner)
             logits.build(runner)
             attention.build(runner)
+            inside.build(runner)
             decode.build(runner)
             beam.build(runner)
             context.build(runner)

@@ -173,3 +173,29 @@ def fork_branches(shared: list[str], branches: list[dict], first_difference: int
             f'<div class="pg-tokens pg-generated">{prefix}{"".join(chips)}</div></div>'
         )
     return f'<div class="pg-fork">{"".join(rows)}</div>'
+
+
+def writing_step(labels: list[str], weights: list[float], prompt_length: int, produced: str) -> str:
+    """The tokens a query reads at one decode step (prompt, then what was generated before it),
+    shaded by its attention, each in its KV-cache slot; then the token the step produced.
+    ``weights[j]`` is the weight on position j; len(weights) is the number of keys read."""
+    shaded = weights[1:] if len(weights) > 1 else weights  # leave the attention sink out of the scale
+    top = max(shaded, default=0.0) or 1.0
+    chips = []
+    for index, weight in enumerate(weights):
+        share = min(1.0, weight / top)
+        part = "pg-prompt" if index < prompt_length else "pg-written"
+        current = " pg-query" if index == len(weights) - 1 else ""
+        style = f"background:{_blue(share)};color:{'#fff' if share > 0.55 else '#111'}"
+        tip = escape(t("inside.weight_tooltip", position=index, weight=weight))
+        chips.append(
+            f'<span class="pg-tok pg-attn {part}{current}" style="{style}" title="{tip}">'
+            f'<span class="pg-label">{escape(labels[index]) or "&nbsp;"}</span>'
+            f'<span class="pg-id">{weight:.2f}</span></span>'
+        )
+    cache = escape(t("inside.cache_label", keys=len(weights)))
+    arrow = escape(t("inside.produces", token=produced))
+    return (
+        f'<div class="pg-kv-label">{cache}</div>'
+        f'<div class="pg-tokens pg-writing">{"".join(chips)}<span class="pg-next">{arrow}</span></div>'
+    )

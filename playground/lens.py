@@ -122,13 +122,15 @@ def nearest_neighbours(runner, token_id: int, k: int) -> tuple[Neighbour, ...]:
     )
 
 
-def embedding_view(runner, states: PromptStates, token_index: int, k: int) -> EmbeddingView:
-    index = resolve_position(token_index, len(states.ids), "inside.error.token_index")
+def embedding_view(runner, ids: list[int], token_index: int, k: int) -> EmbeddingView:
+    """One prompt token's row of the embedding matrix and its k nearest rows (no forward pass)."""
+    check_length(len(ids))
+    index = resolve_position(token_index, len(ids), "inside.error.token_index")
     return EmbeddingView(
-        tokens=states.labels,
+        tokens=labels_for(runner, ids),
         index=index,
-        vector=states.vectors[index].tolist(),
-        neighbours=nearest_neighbours(runner, states.ids[index], k),
+        vector=runner.embedding_matrix[ids[index]].tolist(),
+        neighbours=nearest_neighbours(runner, ids[index], k),
     )
 
 
@@ -265,15 +267,9 @@ class WritingAttention:
     def num_heads(self) -> int:
         return self.rows.shape[1]
 
-    def check(self, layer: int, head: int) -> None:
-        if not 0 <= layer < self.num_layers:
-            raise InsideError("inside.error.layer", layer=layer, last=self.num_layers - 1)
-        if not (head == MEAN_HEAD or 0 <= head < self.num_heads):
-            raise InsideError("inside.error.head", head=head, last=self.num_heads - 1)
-
     def matrix(self, layer: int, head: int) -> torch.Tensor:
         """(n, T) rows of one head, or their mean over heads (rows still sum to 1)."""
-        self.check(int(layer), int(head))
+        check_layer_head(int(layer), int(head), self.num_layers, self.num_heads)
         rows = self.rows[int(layer)]
         return rows.mean(0) if int(head) == MEAN_HEAD else rows[int(head)]
 
@@ -287,6 +283,13 @@ class WritingAttention:
         matrix = self.matrix(layer, head)
         rows = [matrix[k, : self.prompt_length + k].tolist() for k in range(self.num_generated)]
         return WritingRows(self.labels, self.prompt_length, rows)
+
+
+def check_layer_head(layer: int, head: int, num_layers: int, num_heads: int) -> None:
+    if not 0 <= layer < num_layers:
+        raise InsideError("inside.error.layer", layer=layer, last=num_layers - 1)
+    if not (head == MEAN_HEAD or 0 <= head < num_heads):
+        raise InsideError("inside.error.head", head=head, last=num_heads - 1)
 
 
 def writing_params(max_new_tokens: int, temperature: float = 0.0, seed: int = 0) -> GenerationParams:
@@ -314,3 +317,9 @@ def attention_while_writing(runner, prompt_ids: list[int], params: GenerationPar
         stop_reason=state.stop_reason,
         rows=rows,
     )
+
+
+def generation_attention(runner, prompt_ids: list[int], params: GenerationParams, layer: int, head: int):
+    """The /generation_attention answer: the layer and head are checked before the model runs."""
+    check_layer_head(int(layer), int(head), runner.num_layers, runner.model.config.num_attention_heads)
+    return attention_while_writing(runner, prompt_ids, params).view(int(layer), int(head))

@@ -25,6 +25,9 @@ def test_app_builds_without_launching(real_runner):
         "/context_cost",
         "/compare_strategies",
         "/sample_many",
+        "/logit_lens",
+        "/embeddings",
+        "/generation_attention",
     }
 
 

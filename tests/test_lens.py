@@ -37,14 +37,19 @@ def test_config_facts_read_from_smollm2(real_runner):
     assert real_runner.rope_theta == 100_000.0
     assert real_runner.hidden_size == 576
     # Nothing but the token embedding before the first layer: no learned position table.
-    assert [name for name, _ in model.model.named_children()] == ["embed_tokens", "layers", "norm", "rotary_emb"]
+    assert [name for name, _ in model.model.named_children()] == [
+        "embed_tokens",
+        "layers",
+        "norm",
+        "rotary_emb",
+    ]
 
 
 def test_embedding_vectors_are_the_rows_of_the_input_matrix(real_runner, states, ids):
     weight = real_runner.model.get_input_embeddings().weight
     assert torch.equal(states.vectors, weight[ids])
     assert torch.equal(states.hidden[0], weight[ids])  # layer 0 of the lens is the embedding output
-    view = lens.embedding_view(real_runner, states, 3, 5)
+    view = lens.embedding_view(real_runner, states.ids, 3, 5)
     assert view.to_api()["vector"] == weight[ids[3]].tolist()
     assert view.to_api()["dim"] == 576
 
@@ -134,8 +139,8 @@ def test_sampling_is_seeded(real_runner, ids):
     [
         (lambda r, s: lens.logit_lens(r, s, position=5), "inside.error.position"),
         (lambda r, s: lens.logit_lens(r, s, position=-2), "inside.error.position"),
-        (lambda r, s: lens.embedding_view(r, s, 9, 5), "inside.error.token_index"),
-        (lambda r, s: lens.embedding_view(r, s, 0, 0), "inside.error.neighbours"),
+        (lambda r, s: lens.embedding_view(r, s.ids, 9, 5), "inside.error.token_index"),
+        (lambda r, s: lens.embedding_view(r, s.ids, 0, 0), "inside.error.neighbours"),
         (lambda r, s: lens.writing_params(config.MAX_WRITING_NEW_TOKENS + 1), "inside.error.new_tokens"),
         (lambda r, s: lens.check_length(config.MAX_LENS_TOKENS + 1), "inside.error.too_long"),
     ],
