@@ -698,8 +698,7 @@ def embedding_strips(labels: list[str], vectors: list[list[float]], scale: float
             "type": "heatmap",
             "z": vectors,
             "y": rows,
-            "colorscale": "RdBu",
-            "reversescale": True,  # plotly's RdBu runs red to blue: make positive values red
+            "colorscale": "RdBu",  # plotly's RdBu runs blue (low) to red (high)
             "zmin": -scale,
             "zmax": scale,
             "customdata": [[ticks[i]] * len(vectors[i]) for i in rows],
@@ -822,6 +821,7 @@ def writing_attention(
     keys = list(range(width))
     ticks = [f"{label} ·{i}" for i, label in enumerate(labels[:width])]
     produced = [f"{labels[prompt_length + k]} ·{prompt_length + k}" for k in range(len(shown))]
+    read = prompt_length + step  # keys in the cache at this step: later ones are not written yet
     data = [
         {
             "type": "heatmap",
@@ -840,7 +840,7 @@ def writing_attention(
     frame = {
         "type": "rect",
         "x0": -0.5,
-        "x1": prompt_length + step - 0.5,
+        "x1": read - 0.5,
         "y0": step - 0.5,
         "y1": step + 0.5,
         "line": {"color": ORANGE, "width": 2},
@@ -859,16 +859,16 @@ def writing_attention(
         "shapes": [frame, prompt_edge],
         "xaxis": {
             "title": {"text": t("inside.key_axis")},
-            "tickvals": keys,
-            "ticktext": ticks,
+            "tickvals": keys[:read],
+            "ticktext": ticks[:read],
             "tickangle": -60,
             "range": [-0.5, width - 0.5],
             "tickfont": {"family": "monospace", "size": 10},
         },
         "yaxis": {
             "title": {"text": t("inside.produced_axis")},
-            "tickvals": list(range(len(rows))),
-            "ticktext": [f"{labels[prompt_length + k]} ·{prompt_length + k}" for k in range(len(rows))],
+            "tickvals": list(range(len(shown))),
+            "ticktext": produced,
             "range": [len(rows) - 0.5, -0.5],
             "tickfont": {"family": "monospace", "size": 10},
         },
