@@ -296,7 +296,7 @@ def writing_params(max_new_tokens: int, temperature: float = 0.0, seed: int = 0)
     """Greedy by default (temperature 0); a temperature samples with that seed."""
     if not 1 <= int(max_new_tokens) <= config.MAX_WRITING_NEW_TOKENS:
         raise InsideError("inside.error.new_tokens", limit=config.MAX_WRITING_NEW_TOKENS)
-    sampling = SamplingParams(temperature=float(temperature)).validate()
+    sampling = SamplingParams.from_values(temperature=temperature)
     return GenerationParams(sampling=sampling, max_new_tokens=int(max_new_tokens), seed=seed).validate()
 
 

@@ -7,7 +7,6 @@ session's state.
 
 from __future__ import annotations
 
-import inspect
 from functools import partial
 
 import gradio as gr
@@ -15,7 +14,7 @@ import gradio as gr
 from playground import charts, config, html, lens
 from playground.i18n import t
 from playground.prompts import encode_prompt
-from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
+from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, endpoint, handler
 
 DEFAULT_PROMPT = "The capital of France is"
 DEFAULT_TOKEN = 3  # " France" in the default prompt: its neighbours are other countries
@@ -67,8 +66,9 @@ def render_lens(runner, states: lens.PromptStates, position: int):
         t("inside.lens_top_title", k=config.LENS_TOP_TOKENS, position=result.position, token=label),
     )
     target = charts.lens_target(rows, t("inside.target_title", token=result.target))
+    only_last = result.first_top_layer == states.num_layers
     summary = t(
-        "inside.lens_summary",
+        "inside.lens_summary_last" if only_last else "inside.lens_summary",
         position=result.position,
         token=label,
         target=result.target,
@@ -173,16 +173,6 @@ def generation_attention_api(
     return lens.generation_attention(runner, ids, params, int(layer), int(head)).to_api()
 
 
-def _endpoint(fn, runner):
-    """``fn`` with the runner bound and wrapped by ``handler``, keeping the other parameters' type
-    hints, name and docstring (gr.api builds the endpoint's signature from them)."""
-    bound = partial(fn, runner)
-    hints = inspect.get_annotations(fn, eval_str=True)
-    bound.__annotations__ = {name: hint for name, hint in hints.items() if name != "runner"}
-    bound.__name__, bound.__doc__ = fn.__name__, fn.__doc__
-    return handler(bound)
-
-
 # --- layout and events -----------------------------------------------------------------------------
 
 
@@ -285,9 +275,9 @@ def build(runner) -> None:
         step_tokens = gr.HTML(first_tokens, elem_id="in-step-tokens")
         writing_plot = gr.Plot(first_figure, elem_id="in-writing", show_label=False)
 
-        gr.api(_endpoint(logit_lens_api, runner), api_name="logit_lens", **MODEL_EVENT)
-        gr.api(_endpoint(embeddings_api, runner), api_name="embeddings", **MODEL_EVENT)
-        gr.api(_endpoint(generation_attention_api, runner), api_name="generation_attention", **MODEL_EVENT)
+        gr.api(endpoint(logit_lens_api, runner), api_name="logit_lens", **MODEL_EVENT)
+        gr.api(endpoint(embeddings_api, runner), api_name="embeddings", **MODEL_EVENT)
+        gr.api(endpoint(generation_attention_api, runner), api_name="generation_attention", **MODEL_EVENT)
 
     private = {"api_visibility": "private"}
     redraw = {"trigger_mode": "always_last", "show_progress": "hidden", **private, **LIGHT_EVENT}

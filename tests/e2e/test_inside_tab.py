@@ -23,6 +23,7 @@ def test_three_views_render_and_the_lens_follows_the_position(page, artifacts):
     assert "RoPE" in text(page, "in-facts") and "tie_word_embeddings = true" in text(page, "in-facts")
     assert "␣Spain" in page.locator("#in-neighbours").text_content()  # the neighbours of " France"
     assert "final choice is ␣Paris" in text(page, "in-lens-summary")
+    assert "only after the last layer, 30" in text(page, "in-lens-summary")
     assert "␣Paris" in page.locator("#in-lens-top").text_content()
     page.locator("#in-position input").click()
     page.get_by_role("option", name="1: ␣capital").click()
