@@ -25,6 +25,7 @@ from playground.errors import UserError
 from playground.generation import GenerationParams, generate
 from playground.sampling import SamplingParams
 from playground.tokens import token_label
+from playground.validate import whole_number
 
 MEAN_HEAD = -1  # "all heads": the mean over heads
 LAST = -1  # the last position, the one that predicts the next token
@@ -39,9 +40,11 @@ def check_length(num_tokens: int) -> None:
         raise InsideError("inside.error.too_long", count=num_tokens, limit=config.MAX_LENS_TOKENS)
 
 
-def resolve_position(position: int, num_tokens: int, key: str = "inside.error.position") -> int:
+def resolve_position(
+    position, num_tokens: int, key: str = "inside.error.position", name_key: str = "inside.param.position"
+) -> int:
     """A 0-based position in the prompt; -1 is the last. Anything else outside the prompt is refused."""
-    position = int(position)
+    position = whole_number(position, name_key, LAST, config.MAX_LENS_TOKENS - 1, error=InsideError)
     if position == LAST:
         return num_tokens - 1
     if not 0 <= position < num_tokens:
@@ -109,13 +112,12 @@ class EmbeddingView:
 def nearest_neighbours(runner, token_id: int, k: int) -> tuple[Neighbour, ...]:
     """The k rows of the embedding matrix most similar to token_id's, by cosine similarity
     ``e_i . e_j / (|e_i| |e_j|)``; the token itself (cosine 1) is left out."""
-    if not 1 <= int(k) <= config.MAX_NEIGHBOURS:
-        raise InsideError("inside.error.neighbours", limit=config.MAX_NEIGHBOURS)
+    k = whole_number(k, "inside.param.k", 1, config.MAX_NEIGHBOURS, error=InsideError)
     matrix = runner.embedding_matrix
     vector = matrix[token_id]
     cosines = (matrix @ vector) / (matrix.norm(dim=1) * vector.norm()).clamp_min(1e-12)
     cosines[token_id] = -float("inf")
-    values, ids = torch.topk(cosines, int(k))
+    values, ids = torch.topk(cosines, k)
     return tuple(
         Neighbour(int(i), token_label(runner.tokenizer, int(i)), float(v))
         for v, i in zip(values, ids, strict=True)
@@ -125,7 +127,7 @@ def nearest_neighbours(runner, token_id: int, k: int) -> tuple[Neighbour, ...]:
 def embedding_view(runner, ids: list[int], token_index: int, k: int) -> EmbeddingView:
     """One prompt token's row of the embedding matrix and its k nearest rows (no forward pass)."""
     check_length(len(ids))
-    index = resolve_position(token_index, len(ids), "inside.error.token_index")
+    index = resolve_position(token_index, len(ids), "inside.error.token_index", "inside.param.token_index")
     return EmbeddingView(
         tokens=labels_for(runner, ids),
         index=index,
@@ -269,9 +271,9 @@ class WritingAttention:
 
     def matrix(self, layer: int, head: int) -> torch.Tensor:
         """(n, T) rows of one head, or their mean over heads (rows still sum to 1)."""
-        check_layer_head(int(layer), int(head), self.num_layers, self.num_heads)
-        rows = self.rows[int(layer)]
-        return rows.mean(0) if int(head) == MEAN_HEAD else rows[int(head)]
+        layer, head = check_layer_head(layer, head, self.num_layers, self.num_heads)
+        rows = self.rows[layer]
+        return rows.mean(0) if head == MEAN_HEAD else rows[head]
 
     def step_row(self, layer: int, head: int, step: int) -> list[float]:
         """What the query that produced generated token ``step`` (0-based) read: the keys of
@@ -285,19 +287,20 @@ class WritingAttention:
         return WritingRows(self.labels, self.prompt_length, rows)
 
 
-def check_layer_head(layer: int, head: int, num_layers: int, num_heads: int) -> None:
-    if not 0 <= layer < num_layers:
-        raise InsideError("inside.error.layer", layer=layer, last=num_layers - 1)
-    if not (head == MEAN_HEAD or 0 <= head < num_heads):
-        raise InsideError("inside.error.head", head=head, last=num_heads - 1)
+def check_layer_head(layer, head, num_layers: int, num_heads: int) -> tuple[int, int]:
+    """(layer, head) as ints inside the model; head -1 is the mean over heads."""
+    layer = whole_number(layer, "safety.param.layer", 0, num_layers - 1, error=InsideError)
+    head = whole_number(head, "safety.param.head", MEAN_HEAD, num_heads - 1, error=InsideError)
+    return layer, head
 
 
 def writing_params(max_new_tokens: int, temperature: float = 0.0, seed: int = 0) -> GenerationParams:
     """Greedy by default (temperature 0); a temperature samples with that seed."""
-    if not 1 <= int(max_new_tokens) <= config.MAX_WRITING_NEW_TOKENS:
-        raise InsideError("inside.error.new_tokens", limit=config.MAX_WRITING_NEW_TOKENS)
+    max_new_tokens = whole_number(
+        max_new_tokens, "safety.param.max_new_tokens", 1, config.MAX_WRITING_NEW_TOKENS, error=InsideError
+    )
     sampling = SamplingParams.from_values(temperature=temperature)
-    return GenerationParams(sampling=sampling, max_new_tokens=int(max_new_tokens), seed=seed).validate()
+    return GenerationParams(sampling=sampling, max_new_tokens=max_new_tokens, seed=seed).validate()
 
 
 def attention_while_writing(runner, prompt_ids: list[int], params: GenerationParams) -> WritingAttention:
@@ -321,5 +324,5 @@ def attention_while_writing(runner, prompt_ids: list[int], params: GenerationPar
 
 def generation_attention(runner, prompt_ids: list[int], params: GenerationParams, layer: int, head: int):
     """The /generation_attention answer: the layer and head are checked before the model runs."""
-    check_layer_head(int(layer), int(head), runner.num_layers, runner.model.config.num_attention_heads)
-    return attention_while_writing(runner, prompt_ids, params).view(int(layer), int(head))
+    layer, head = check_layer_head(layer, head, runner.num_layers, runner.model.config.num_attention_heads)
+    return attention_while_writing(runner, prompt_ids, params).view(layer, head)

@@ -71,9 +71,13 @@ def test_generation_attention_rows_grow_by_one_key_per_token(client, real_runner
         ("/logit_lens", (PROMPT, False, 5), "Position 5 is outside the prompt"),
         ("/embeddings", (PROMPT, False, 7, 5), "Token 7 is not in the prompt"),
         ("/embeddings", (PROMPT, False, 0, config.MAX_NEIGHBOURS + 1), "neighbours"),
-        ("/generation_attention", (PROMPT, False, config.MAX_WRITING_NEW_TOKENS + 1, 0, -1), "New tokens"),
-        ("/generation_attention", (PROMPT, False, 2, 30, -1), "Layer 30 does not exist"),
-        ("/generation_attention", (PROMPT, False, 2, 0, 9), "Head 9 does not exist"),
+        (
+            "/generation_attention",
+            (PROMPT, False, config.MAX_WRITING_NEW_TOKENS + 1, 0, -1),
+            "new tokens must be from 1 to 48",
+        ),
+        ("/generation_attention", (PROMPT, False, 2, 30, -1), "layer must be from 0 to 29"),
+        ("/generation_attention", (PROMPT, False, 2, 0, 9), "head must be from -1 to 8"),
     ],
 )
 def test_bad_requests_get_a_sentence(client, endpoint, args, message):

@@ -27,6 +27,9 @@ ENDPOINTS = [
     "context_cost",
     "sample_many",
     "compare_strategies",
+    "logit_lens",
+    "embeddings",
+    "generation_attention",
 ]
 GOOD_TEXT = {"lengths": "8", "prompt": "The capital of France is", "text": "Hello"}
 JSON_BAD = [1e308, -1e308, "abc", None]  # what gradio_client can send

@@ -58,13 +58,12 @@ EN = {
     "inside.generated_part": "generated",
     "inside.cache_label": "KV cache: {keys} keys",
     "inside.produces": "→ {token}",
+    "inside.param.position": "The position",
+    "inside.param.token_index": "The token index",
+    "inside.param.k": "The number of neighbours (k)",
     "inside.error.too_long": "The prompt is {count:,} tokens; this tab looks inside at most {limit:,}. Shorten the prompt.",
     "inside.error.position": "Position {position} is outside the prompt: choose 0 to {last}, or -1 for the last token.",
     "inside.error.token_index": "Token {position} is not in the prompt: choose 0 to {last}, or -1 for the last token.",
-    "inside.error.neighbours": "Ask for 1 to {limit} neighbours.",
-    "inside.error.new_tokens": "New tokens must be between 1 and {limit}.",
-    "inside.error.layer": "Layer {layer} does not exist: choose 0 to {last}.",
-    "inside.error.head": "Head {head} does not exist: choose 0 to {last}, or -1 for the mean over heads.",
 }
 
 TE = {
@@ -125,11 +124,10 @@ TE = {
     "inside.generated_part": "జనరేట్ అయినది",
     "inside.cache_label": "KV కాష్: {keys} కీ‌లు",
     "inside.produces": "→ {token}",
+    "inside.param.position": "స్థానం (position)",
+    "inside.param.token_index": "టోకెన్ సూచిక (token index)",
+    "inside.param.k": "దగ్గరి టోకెన్‌ల సంఖ్య (k)",
     "inside.error.too_long": "ప్రాంప్ట్ {count:,} టోకెన్‌లు; ఈ ట్యాబ్ గరిష్ఠంగా {limit:,} టోకెన్‌ల లోపలే చూస్తుంది. ప్రాంప్ట్‌ను చిన్నది చేయండి.",
     "inside.error.position": "స్థానం {position} ప్రాంప్ట్ బయట ఉంది: 0 నుండి {last} వరకు ఎంచుకోండి, లేదా చివరి టోకెన్ కోసం -1.",
     "inside.error.token_index": "టోకెన్ {position} ప్రాంప్ట్‌లో లేదు: 0 నుండి {last} వరకు ఎంచుకోండి, లేదా చివరి టోకెన్ కోసం -1.",
-    "inside.error.neighbours": "1 నుండి {limit} వరకు దగ్గరి టోకెన్‌లు అడగండి.",
-    "inside.error.new_tokens": "కొత్త టోకెన్‌లు 1 నుండి {limit} మధ్య ఉండాలి.",
-    "inside.error.layer": "లేయర్ {layer} లేదు: 0 నుండి {last} వరకు ఎంచుకోండి.",
-    "inside.error.head": "హెడ్ {head} లేదు: 0 నుండి {last} వరకు ఎంచుకోండి, లేదా హెడ్‌ల సగటు కోసం -1.",
 }

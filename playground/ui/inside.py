@@ -82,7 +82,7 @@ def render_lens(runner, states: lens.PromptStates, position: int):
 
 def compute_writing(runner, prompt: str, chat: bool, max_new_tokens: int, temperature: float, seed: int):
     """Generate, then one eager forward pass; the step slider spans the new tokens."""
-    params = lens.writing_params(max_new_tokens, temperature, 0 if seed is None else int(seed))
+    params = lens.writing_params(max_new_tokens, temperature, 0 if seed is None else seed)
     ids = encode_prompt(runner, prompt, chat, config.MAX_LENS_TOKENS)
     writing = lens.attention_while_writing(runner, ids, params)
     how = (
@@ -147,13 +147,13 @@ def logit_lens_api(runner, prompt: str, chat: bool = False, position: int = -1) 
     """The model's output head applied after the embedding and after every layer at one position
     (-1 = the last): top tokens per layer and the final choice's probability and rank."""
     ids = encode_prompt(runner, prompt, chat, config.MAX_LENS_TOKENS)
-    return lens.logit_lens(runner, lens.prompt_states(runner, ids), int(position)).to_api()
+    return lens.logit_lens(runner, lens.prompt_states(runner, ids), position).to_api()
 
 
 def embeddings_api(runner, prompt: str, chat: bool = False, token_index: int = -1, k: int = 10) -> dict:
     """One prompt token's embedding vector and its k nearest rows of the embedding matrix (cosine)."""
     ids = encode_prompt(runner, prompt, chat, config.MAX_LENS_TOKENS)
-    return lens.embedding_view(runner, ids, int(token_index), int(k)).to_api()
+    return lens.embedding_view(runner, ids, token_index, k).to_api()
 
 
 def generation_attention_api(
@@ -170,7 +170,7 @@ def generation_attention_api(
     (-1 = mean): row k is the query at prompt_length - 1 + k over every position up to it."""
     params = lens.writing_params(max_new_tokens, temperature, seed)
     ids = encode_prompt(runner, prompt, chat, config.MAX_LENS_TOKENS)
-    return lens.generation_attention(runner, ids, params, int(layer), int(head)).to_api()
+    return lens.generation_attention(runner, ids, params, layer, head).to_api()
 
 
 # --- layout and events -----------------------------------------------------------------------------
