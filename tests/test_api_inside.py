@@ -74,10 +74,10 @@ def test_generation_attention_rows_grow_by_one_key_per_token(client, real_runner
         (
             "/generation_attention",
             (PROMPT, False, config.MAX_WRITING_NEW_TOKENS + 1, 0, -1),
-            "new tokens must be from 1 to 48",
+            "new tokens must be a whole number from 1 to 48",
         ),
-        ("/generation_attention", (PROMPT, False, 2, 30, -1), "layer must be from 0 to 29"),
-        ("/generation_attention", (PROMPT, False, 2, 0, 9), "head must be from -1 to 8"),
+        ("/generation_attention", (PROMPT, False, 2, 30, -1), "layer must be a whole number from 0 to 29"),
+        ("/generation_attention", (PROMPT, False, 2, 0, 9), "head must be a whole number from -1 to 8"),
     ],
 )
 def test_bad_requests_get_a_sentence(client, endpoint, args, message):
