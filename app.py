@@ -1,12 +1,14 @@
-"""LLM Inference Playground: build the Blocks and launch. Nothing heavy runs at import."""
+"""LLM Inference Playground: one Blocks per language, served together. Nothing heavy runs at import."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import gradio as gr
+from fastapi import FastAPI
 
-from playground import config, i18n
+from playground import config, html, i18n, web
 from playground.i18n import t
 from playground.ui import attention, beam, context, decode, inside, logits, sessions, tokenizer
 from playground.ui.common import admit_fairly
@@ -14,6 +16,9 @@ from playground.ui.common import admit_fairly
 ASSETS = Path(__file__).resolve().parent / "assets"
 THEME = gr.themes.Default()
 CSS = (ASSETS / "style.css").read_text(encoding="utf-8")
+
+# Every setting the server is started with, in one place: each language's mount gets the same.
+MOUNT_SETTINGS = {"theme": THEME, "css": CSS, "show_error": False}
 
 
 def model_line(runner) -> str:
@@ -31,10 +36,17 @@ def model_line(runner) -> str:
     )
 
 
+def language_switch() -> str:
+    """Links to the same app in every other language (a ?lang= link, which the server remembers)."""
+    titles = {code: t("page.switch_title", language=name) for code, name in i18n.LANGUAGES.items()}
+    return html.language_switch(i18n.current(), i18n.LANGUAGES, t("page.switch_label"), titles)
+
+
 def build_demo(runner, lang: str = i18n.DEFAULT_LANGUAGE) -> gr.Blocks:
     """The whole app in one language: every label, text and handler of it speaks ``lang``."""
     downloads = (config.DOWNLOAD_SWEEP_S, config.DOWNLOAD_MAX_AGE_S)
     with i18n.use(lang), gr.Blocks(title=t("app.title"), delete_cache=downloads) as demo:
+        gr.HTML(language_switch(), elem_id="lang-switch")
         gr.Markdown(f"# {t('app.title')}\n{t('app.tagline')}")
         gr.Markdown(model_line(runner), elem_id="model-source")
         with gr.Tabs():
@@ -62,7 +74,33 @@ def launch_settings() -> dict:
     return {**server_settings(), "state_session_capacity": config.MAX_SESSIONS}
 
 
+def create_app(runner, server_name: str = "127.0.0.1", server_port: int = 7860) -> FastAPI:
+    """One ASGI app serving every language: English at "/", Telugu at "/te/" (see playground/web.py)."""
+    demos = {lang: build_demo(runner, lang) for lang in i18n.LANGUAGES}
+    app = FastAPI()
+    # "/" would catch every path, so it is mounted last.
+    for lang in [*web.OTHER_LANGUAGES, i18n.DEFAULT_LANGUAGE]:
+        gr.mount_gradio_app(
+            app,
+            demos[lang],
+            path=web.mount_path(lang),
+            server_name=server_name,
+            server_port=server_port,
+            **MOUNT_SETTINGS,
+            **server_settings(),
+        )
+    app.add_middleware(web.LanguageRouter)
+    return app
+
+
+def serve(runner, server_name: str, server_port: int) -> web.Server:
+    """The app started in a background thread (tests); ``.url`` is its root, ``.close()`` stops it."""
+    return web.Server(create_app(runner, server_name, server_port), server_name, server_port).start()
+
+
 def main() -> None:
+    import uvicorn
+
     from playground.runner import ModelRunner
 
     runner = ModelRunner.load()
@@ -70,7 +108,11 @@ def main() -> None:
         f"Loaded {runner.name} from {runner.source.kind} ({runner.source.location}) "
         f"in {runner.source.load_s:.1f} s"
     )
-    build_demo(runner).launch(theme=THEME, css=CSS, **launch_settings())
+    host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
+    port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
+    app = create_app(runner, host, port)
+    print(f"Serving on http://{host}:{port}/ (English) and http://{host}:{port}/te/ (Telugu)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 if __name__ == "__main__":

@@ -72,10 +72,12 @@ def check_length(runner, num_tokens: int) -> None:
         cfg = runner.model.config
         need = attention_bytes(num_tokens, cfg.num_hidden_layers, cfg.num_attention_heads)
         raise AttentionError(
-            f"The prompt is {num_tokens:,} tokens; attention maps are drawn for at most {limit:,}. "
-            f"Their memory grows with the square of the length: {cfg.num_hidden_layers} layers x "
-            f"{cfg.num_attention_heads} heads x {num_tokens:,}² weights = {need / 2**20:,.0f} MiB. "
-            "Shorten the prompt."
+            "error.attention.too_long",
+            tokens=num_tokens,
+            limit=limit,
+            layers=cfg.num_hidden_layers,
+            heads=cfg.num_attention_heads,
+            mib=need / 2**20,
         )
 
 

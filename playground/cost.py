@@ -215,22 +215,18 @@ def parse_lengths(text: str, limit: int = config.MAX_CONTEXT_SWEEP_TOKENS) -> li
     """Context lengths from "64, 128 256": whole numbers from 1 to ``limit``, at most a dozen."""
     parts = [p for p in text.replace(",", " ").split() if p]
     if not parts:
-        raise CostError("Give at least one context length, e.g. 64, 256, 1024.")
+        raise CostError("error.cost.no_lengths")
     lengths = []
     for part in parts:
         try:
             value = int(part)
         except ValueError:
-            raise CostError(
-                f"{part!r} is not a whole number of tokens; give lengths like 64, 256, 1024."
-            ) from None
+            raise CostError("error.cost.not_a_number", value=part) from None
         if not 1 <= value <= limit:
-            raise CostError(
-                f"Context length {value} is out of range: give lengths from 1 to {limit:,} tokens."
-            )
+            raise CostError("error.cost.length_range", value=value, limit=limit)
         lengths.append(value)
     if len(lengths) > config.MAX_CONTEXT_SWEEP_POINTS:
-        raise CostError(f"Give at most {config.MAX_CONTEXT_SWEEP_POINTS} context lengths.")
+        raise CostError("error.cost.too_many_lengths", limit=config.MAX_CONTEXT_SWEEP_POINTS)
     return sorted(set(lengths))
 
 

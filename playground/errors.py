@@ -7,11 +7,9 @@ from playground import i18n
 
 class UserError(ValueError):
     """Input the user can fix. Raised with a string key and its values, e.g.
-    ``UserError("error.prompt_empty")`` or ``UserError("error.top_k", limit=200)``; ``str()`` gives
-    the sentence in the current language, saying what to change.
-
-    Transitional: a message that is not a key is shown as it is (older raise sites pass English
-    sentences until they are given keys).
+    ``PromptError("error.prompt.empty")`` or ``BeamError("error.beam.num_beams", limit=8)``;
+    ``str()`` gives the sentence in the current language, saying what to change. An unknown key is
+    a KeyError (a test checks every raise site's key exists in both languages).
     """
 
     def __init__(self, key: str, **values):
@@ -20,6 +18,4 @@ class UserError(ValueError):
         self.values = values
 
     def __str__(self) -> str:
-        if i18n.has(self.key):
-            return i18n.t(self.key, **self.values)
-        return self.key
+        return i18n.t(self.key, **self.values)

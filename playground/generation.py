@@ -76,10 +76,10 @@ class GenerationParams:
         )
         if min_new > params.max_new_tokens:
             raise GenerationError(
-                f"Min new tokens ({min_new}) must be between 0 and max new tokens ({params.max_new_tokens})."
+                "error.generation.min_new_tokens", min_new=min_new, max_new=params.max_new_tokens
             )
         if len(self.stop) > config.MAX_STOP_STRINGS:
-            raise GenerationError(f"Give at most {config.MAX_STOP_STRINGS} stop strings.")
+            raise GenerationError("error.generation.stop_strings", limit=config.MAX_STOP_STRINGS)
         if len(self.prefix_ids) > config.MAX_PREFIX_TOKENS:
             raise GenerationError(
                 "fork.error.prefix_too_long", count=len(self.prefix_ids), limit=config.MAX_PREFIX_TOKENS

@@ -28,30 +28,69 @@ def _tooltip(token: dict) -> str:
     return "\n".join(lines)
 
 
-def token_spans(tokens: list[dict], show_ids: bool, limit: int | None = None, elem_class: str = "") -> str:
-    """Coloured token chips in text order; a newline token also breaks the line, as the text does."""
-    shown = tokens if limit is None else tokens[:limit]
-    chips = []
-    for index, token in enumerate(shown):
-        classes = ["pg-tok", f"pg-c{index % PALETTE_SIZE}"]
-        if token.get("special"):
-            classes.append("pg-special")
-        if token.get("partial"):
-            classes.append("pg-partial")
-        chip = f'<span class="pg-label">{escape(token["label"]) or "&nbsp;"}</span>'
-        if show_ids:
-            chip += f'<span class="pg-id">{token["id"]}</span>'
-        chips.append(f'<span class="{" ".join(classes)}" title="{escape(_tooltip(token))}">{chip}</span>')
-        if token["label"].endswith("↵"):
-            chips.append("<br>")
+def _chip(token: dict, index: int, show_ids: bool) -> str:
+    classes = ["pg-tok", f"pg-c{index % PALETTE_SIZE}"]
+    if token.get("special"):
+        classes.append("pg-special")
+    if token.get("partial"):
+        classes.append("pg-partial")
+    chip = f'<span class="pg-label">{escape(token["label"]) or "&nbsp;"}</span>'
+    if show_ids:
+        chip += f'<span class="pg-id">{token["id"]}</span>'
+    return f'<span class="{" ".join(classes)}" title="{escape(_tooltip(token))}">{chip}</span>'
+
+
+def _group_tooltip(chars: str, tokens: list[dict]) -> str:
+    codes = " ".join(f"U+{ord(ch):04X}" for ch in chars)
+    return t(
+        "page.char_group",
+        chars=chars,
+        codes=codes,
+        bytes=len(chars.encode("utf-8")),
+        tokens=len(tokens),
+    )
+
+
+def token_groups(groups: list[dict], show_ids: bool, limit: int | None = None, elem_class: str = "") -> str:
+    """Coloured token chips in text order. Tokens that share a character's bytes are drawn under one
+    bracket labelled with that character; a newline token also breaks the line, as the text does.
+
+    ``groups``: [{"chars": "" or the characters split across the group's tokens, "tokens": [...]}];
+    ``limit`` counts tokens, not groups.
+    """
+    total = sum(len(group["tokens"]) for group in groups)
+    parts = []
+    index = 0
+    for group in groups:
+        if limit is not None and index >= limit:
+            break
+        shown = group["tokens"] if limit is None else group["tokens"][: limit - index]
+        chips = "".join(_chip(token, index + offset, show_ids) for offset, token in enumerate(shown))
+        index += len(shown)
+        if group["chars"]:
+            tip = escape(_group_tooltip(group["chars"], group["tokens"]))
+            label = escape(group.get("label") or group["chars"])
+            parts.append(
+                f'<span class="pg-char" title="{tip}"><span class="pg-char-label">{label}</span>'
+                f'<span class="pg-char-tokens">{chips}</span></span>'
+            )
+        else:
+            parts.append(chips)
+        if shown and shown[-1]["label"].endswith("↵"):
+            parts.append("<br>")
     more = ""
-    if limit is not None and len(tokens) > limit:
-        more = f'<div class="pg-more">{escape(t("tokenizer.more_tokens", count=len(tokens) - limit))}</div>'
-    return f'<div class="pg-tokens {elem_class}">{"".join(chips)}</div>{more}'
+    if limit is not None and total > limit:
+        more = f'<div class="pg-more">{escape(t("tokenizer.more_tokens", count=total - limit))}</div>'
+    return f'<div class="pg-tokens {elem_class}">{"".join(parts)}</div>{more}'
+
+
+def token_spans(tokens: list[dict], show_ids: bool, limit: int | None = None, elem_class: str = "") -> str:
+    """Coloured token chips in text order, each on its own (no character grouping)."""
+    return token_groups([{"chars": "", "tokens": [token]} for token in tokens], show_ids, limit, elem_class)
 
 
 def comparison(rows: list[dict], show_ids: bool, limit: int) -> str:
-    """One block per tokenizer: name, note and count, then its tokens (or why it is missing)."""
+    """One block per tokenizer: name, note and count, then its token groups (or why it is missing)."""
     blocks = []
     for row in rows:
         head = (
@@ -62,8 +101,8 @@ def comparison(rows: list[dict], show_ids: bool, limit: int) -> str:
             body = f'<div class="pg-cmp-missing">{escape(row["error"])}</div>'
             count = "–"
         else:
-            body = token_spans(row["tokens"], show_ids, limit)
-            count = f"{len(row['tokens']):,}"
+            body = token_groups(row["tokens"], show_ids, limit)
+            count = f"{sum(len(group['tokens']) for group in row['tokens']):,}"
         blocks.append(
             f'<div class="pg-cmp-row" data-tokenizer="{escape(row["name"])}">'
             f'<div class="pg-cmp-head">{head}<span class="pg-cmp-count">{count}</span></div>{body}</div>'
@@ -199,3 +238,19 @@ def writing_step(labels: list[str], weights: list[float], prompt_length: int, pr
         f'<div class="pg-kv-label">{cache}</div>'
         f'<div class="pg-tokens pg-writing">{"".join(chips)}<span class="pg-next">{arrow}</span></div>'
     )
+
+
+def language_switch(current: str, languages: dict[str, str], label: str, titles: dict[str, str]) -> str:
+    """The language switch: the current language's name, and a ``?lang=`` link to each other one."""
+    items = []
+    for code, name in languages.items():
+        if code == current:
+            items.append(
+                f'<span class="pg-lang-current" aria-current="page" lang="{code}">{escape(name)}</span>'
+            )
+        else:
+            items.append(
+                f'<a class="pg-lang-link" href="?lang={code}" hreflang="{code}" lang="{code}" '
+                f'target="_self" title="{escape(titles[code])}">{escape(name)}</a>'
+            )
+    return f'<nav class="pg-lang" aria-label="{escape(label)}">{" · ".join(items)}</nav>'

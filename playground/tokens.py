@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
@@ -32,6 +33,10 @@ class TokenizeError(UserError):
     """Input the user can fix; the message says how."""
 
 
+class TokenizerUnavailable(TokenizeError):
+    """A Hub tokenizer that is neither in the local cache nor downloadable (offline)."""
+
+
 @dataclass(frozen=True)
 class TokenSpan:
     id: int
@@ -43,6 +48,7 @@ class TokenSpan:
     special: bool = False
     partial: bool = False  # holds part of a multi-byte character
     note: str = ""  # a sentence for the tooltip, e.g. which character a byte belongs to
+    byte_start: int = -1  # where its bytes start in the text's UTF-8 bytes; -1: not found there
 
 
 @dataclass(frozen=True)
@@ -208,10 +214,7 @@ def sanitize(text: str) -> tuple[str, int]:
 
 def check_length(text: str) -> None:
     if len(text) > config.MAX_TOKENIZE_CHARS:
-        raise TokenizeError(
-            f"The text has {len(text):,} characters; the explorer takes at most "
-            f"{config.MAX_TOKENIZE_CHARS:,}. Shorten it and try again."
-        )
+        raise TokenizeError("error.tokenize.too_long", chars=len(text), limit=config.MAX_TOKENIZE_CHARS)
 
 
 def spans_from_ids(tokenizer, text: str, ids, offsets, special_ids) -> list[TokenSpan]:
@@ -229,9 +232,11 @@ def spans_from_ids(tokenizer, text: str, ids, offsets, special_ids) -> list[Toke
         if text_bytes[cursor : cursor + len(data)] != data:
             cursor = char_starts[min(start, len(text))]  # re-align on the token's first character
         note = ""
-        if partial and text_bytes[cursor : cursor + len(data)] == data:
+        found = text_bytes[cursor : cursor + len(data)] == data
+        byte_start = cursor if found else -1
+        if partial and found:
             note = _partial_note(cursor, cursor + len(data), text, char_starts)
-        if text_bytes[cursor : cursor + len(data)] == data:
+        if found:
             cursor += len(data)
         spans.append(
             TokenSpan(
@@ -244,6 +249,7 @@ def spans_from_ids(tokenizer, text: str, ids, offsets, special_ids) -> list[Toke
                 special=is_special,
                 partial=partial,
                 note=note,
+                byte_start=byte_start,
             )
         )
     return spans
@@ -260,21 +266,34 @@ def learned_spans(tokenizer, text: str, parse_special: bool = False) -> list[Tok
 def byte_spans(text: str) -> list[TokenSpan]:
     """One token per UTF-8 byte; the id is the byte's value."""
     spans = []
+    offset = 0
     for index, ch in enumerate(text):
         data = ch.encode("utf-8")
         for position, value in enumerate(data):
             label, partial = readable(bytes([value]))
             note = _byte_note(position + 1, position + 1, len(data), ch) if len(data) > 1 else ""
             spans.append(
-                TokenSpan(value, f"<0x{value:02X}>", index, index + 1, label, 1, partial=partial, note=note)
+                TokenSpan(
+                    value,
+                    f"<0x{value:02X}>",
+                    index,
+                    index + 1,
+                    label,
+                    1,
+                    partial=partial,
+                    note=note,
+                    byte_start=offset + position,
+                )
             )
+        offset += len(data)
     return spans
 
 
 def char_spans(text: str) -> list[TokenSpan]:
     """One token per Unicode code point; the id is the code point."""
+    starts = _char_byte_starts(text)
     return [
-        TokenSpan(ord(ch), ch, i, i + 1, _VISIBLE.get(ch, ch), len(ch.encode("utf-8")))
+        TokenSpan(ord(ch), ch, i, i + 1, _VISIBLE.get(ch, ch), len(ch.encode("utf-8")), byte_start=starts[i])
         for i, ch in enumerate(text)
     ]
 
@@ -285,14 +304,14 @@ def tokenize(runner, text: str, tokenizer: str = "", parse_special: bool = False
     Special tokens typed in the text are tokenized as their characters; ``parse_special=True``
     reads them as control tokens instead (the prompt injection the tokenizer tab shows).
 
-    Raises TokenizeError for input the user can fix; OSError when a Hub tokenizer is not
-    available offline.
+    Raises TokenizeError for input the user can fix, TokenizerUnavailable (a TokenizeError) when
+    a Hub tokenizer is not available offline.
     """
     name = tokenizer or models.MODEL_TOKENIZER
     spec = models.TOKENIZERS.get(name)
     if spec is None:
         known = ", ".join(repr(n) for n in models.TOKENIZERS)
-        raise TokenizeError(f"Unknown tokenizer {name!r}. Choose one of: {known}.")
+        raise TokenizeError("error.unknown_tokenizer", name=name, known=known)
     check_length(text)
     text, _ = sanitize(text)
     if spec.kind == "bytes":
@@ -300,7 +319,12 @@ def tokenize(runner, text: str, tokenizer: str = "", parse_special: bool = False
     elif spec.kind == "chars":
         spans = char_spans(text)
     else:
-        spans = learned_spans(runner.tokenizer_for(name), text, parse_special)
+        try:
+            learned = runner.tokenizer_for(name)
+        except OSError:
+            offline = ", ".join(n for n, s in models.TOKENIZERS.items() if s.kind != "hub")
+            raise TokenizerUnavailable("error.hub_tokenizer", name=name, offline=offline) from None
+        spans = learned_spans(learned, text, parse_special)
     return TokenizeResult(tokenizer=name, text=text, tokens=spans)
 
 
@@ -362,6 +386,83 @@ def language_cost(runner, tokenizer: str = "") -> list[dict]:
 def span_dicts(result: TokenizeResult) -> list[dict]:
     """Plain dicts for the HTML builders, which never see our dataclasses' module."""
     return [asdict(t) for t in result.tokens]
+
+
+# --- characters split across tokens ---------------------------------------------------------------
+
+
+def character_groups(text: str, spans: list[TokenSpan]) -> list[tuple[str, list[TokenSpan]]]:
+    """The tokens in order, grouped so that bytes of one character stay together.
+
+    Each group is (characters, tokens). A token holding whole characters only is a group of its
+    own with characters "". A token holding part of a character opens a group that takes the
+    following tokens until the bytes end on a character boundary; its characters are those whose
+    bytes lie in more than one token of the group (e.g. ("త", [‹E0 B0›, ‹A4›])). Every token is in
+    exactly one group, in order, so counts stay exact.
+    """
+    starts = _char_byte_starts(text)
+    boundaries = set(starts)
+    groups: list[tuple[str, list[TokenSpan]]] = []
+    index = 0
+    while index < len(spans):
+        span = spans[index]
+        if not span.partial or span.byte_start < 0:
+            groups.append(("", [span]))
+            index += 1
+            continue
+        run = [span]
+        end = span.byte_start + span.num_bytes
+        while end not in boundaries and index + len(run) < len(spans):
+            following = spans[index + len(run)]
+            if following.byte_start != end:
+                break
+            run.append(following)
+            end += following.num_bytes
+        groups.append((_split_characters(text, starts, run), run))
+        index += len(run)
+    return groups
+
+
+def _split_characters(text: str, starts: list[int], run: list[TokenSpan]) -> str:
+    """The characters of ``text`` whose bytes the tokens of ``run`` share (none holds one whole)."""
+    lo, hi = run[0].byte_start, run[-1].byte_start + run[-1].num_bytes
+    first = bisect.bisect_right(starts, lo) - 1
+    split = []
+    for index in range(max(first, 0), len(text)):
+        c0, c1 = starts[index], starts[index + 1]
+        if c0 >= hi:
+            break
+        whole_in_one = any(s.byte_start <= c0 and c1 <= s.byte_start + s.num_bytes for s in run)
+        if not whole_in_one:
+            split.append(text[index])
+    return "".join(split)
+
+
+def drawable(chars: str) -> str:
+    """Characters as a label can draw them: a combining mark on a dotted circle (ె -> ◌ె), an
+    invisible format character by its code point (a zero-width joiner -> U+200D)."""
+    out = []
+    for ch in chars:
+        category = unicodedata.category(ch)
+        if category in ("Mn", "Mc", "Me"):
+            out.append("◌" + ch)
+        elif category in ("Cf", "Cc", "Co", "Cn"):
+            out.append(f"U+{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def token_view(result: TokenizeResult) -> list[dict]:
+    """Plain data for the token view: groups of {"chars", "label", "tokens": [token dicts]}.
+
+    ``chars`` are the characters split across the group's tokens ("" for a token on its own),
+    ``label`` the same made drawable (see ``drawable``).
+    """
+    return [
+        {"chars": chars, "label": drawable(chars), "tokens": [asdict(t) for t in run]}
+        for chars, run in character_groups(result.text, result.tokens)
+    ]
 
 
 def token_label(tokenizer, token_id: int) -> str:

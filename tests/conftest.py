@@ -64,21 +64,12 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def app_url(real_runner):
-    """The whole app, launched once on a free local port over the real model."""
+    """The whole app (English at /, Telugu at /te/), served once on a free local port over the real model."""
     import app
 
-    demo = app.build_demo(real_runner)
-    demo.launch(
-        server_name="127.0.0.1",
-        server_port=free_port(),
-        prevent_thread_lock=True,
-        quiet=True,
-        theme=app.THEME,
-        css=app.CSS,
-        **app.launch_settings(),
-    )
-    yield demo.local_url.rstrip("/")
-    demo.close()
+    server = app.serve(real_runner, "127.0.0.1", free_port())
+    yield server.url
+    server.close()
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import gradio as gr
 from playground import attention, charts, config, html, tokens
 from playground.i18n import t
 from playground.prompts import encode_prompt
-from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
+from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler, prompt_examples
 
 DEFAULT_PROMPT = "The capital of France is"
 METRICS = ("last_focus", "first_token", "previous_token", "entropy")
@@ -86,6 +86,7 @@ def build(runner) -> None:
                 value=DEFAULT_PROMPT, label=t("attention.prompt"), lines=2, elem_id="at-prompt", scale=4
             )
             chat = gr.Checkbox(value=False, label=t("attention.chat"), elem_id="at-chat", scale=1)
+        prompt_examples("attention", prompt, runner)
         with gr.Row():
             layer = gr.Slider(
                 0,

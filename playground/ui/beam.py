@@ -11,7 +11,7 @@ from playground import beam, charts, config, strategies, tokens
 from playground.i18n import t
 from playground.prompts import encode_prompt
 from playground.ui import strategies as strategies_ui
-from playground.ui.common import MODEL_EVENT, endpoint, handler
+from playground.ui.common import MODEL_EVENT, endpoint, handler, prompt_examples
 
 DEFAULT_PROMPT = "My favourite food is"  # 3 beams find " pizza! I'm a big fan of", likelier than greedy
 
@@ -109,6 +109,7 @@ def build(runner) -> None:
                 value=DEFAULT_PROMPT, label=t("beam.prompt"), lines=2, elem_id="bm-prompt", scale=4
             )
             chat = gr.Checkbox(value=False, label=t("beam.chat"), elem_id="bm-chat", scale=1)
+        prompt_examples("beam", prompt, runner)
         with gr.Row():
             num_beams = gr.Slider(
                 1, config.MAX_BEAMS, value=3, step=1, label=t("beam.num_beams"), elem_id="bm-beams"

@@ -1,4 +1,5 @@
-"""What every tab shares: the two event pools, handlers bound to their page's language, fair queues.
+"""What every tab shares: the event pools, handlers bound to their page's language, fair queues,
+example prompts.
 
 Every event handler and API function a tab registers goes through ``handler``: it runs the
 function in the language of the page it was built for (so every ``t()`` inside, however deep,
@@ -10,13 +11,16 @@ answers in that language), and shows a compute module's UserError as a gr.Error 
 from __future__ import annotations
 
 import inspect
-from functools import partial, wraps
+import json
+from functools import cache, partial, wraps
 
 import gradio as gr
 
-from playground import config, i18n
+from playground import config, i18n, tokens
 from playground.errors import UserError
 from playground.i18n import t
+
+ASSETS = tokens.ASSETS
 
 # Heavy model calls share one pool; light re-renders run beside it and never wait on the model.
 MODEL_EVENT = {"concurrency_id": "model", "concurrency_limit": config.MODEL_CONCURRENCY}
@@ -47,10 +51,10 @@ def handler(fn):
                     except StopIteration:
                         return
                     except UserError as error:
-                        raise gr.Error(str(error)) from None
+                        raise gr.Error(str(error), print_exception=False) from None
                 yield value
 
-        return wrapped_generator
+        return _named(wrapped_generator, fn)
 
     @wraps(fn)
     def wrapped(*args, **kwargs):
@@ -58,9 +62,9 @@ def handler(fn):
             try:
                 return fn(*args, **kwargs)
             except UserError as error:
-                raise gr.Error(str(error)) from None
+                raise gr.Error(str(error), print_exception=False) from None
 
-    return wrapped
+    return _named(wrapped, fn)
 
 
 def endpoint(fn, *bound):
@@ -128,3 +132,47 @@ def admit_fairly(demo: gr.Blocks, lang: str) -> gr.Blocks:
 
     queue.push = fair_push
     return demo
+
+
+def _named(wrapper, fn):
+    """A handler made from ``partial(module_function, runner)`` keeps the function's name and
+    docstring (gr.api shows them in the API page), besides the partial's signature."""
+    if isinstance(fn, partial):
+        wrapper.__name__ = wrapper.__qualname__ = fn.func.__name__
+        wrapper.__doc__ = fn.func.__doc__
+    return wrapper
+
+
+@cache
+def _examples() -> dict[str, list[dict]]:
+    return json.loads((ASSETS / "examples.json").read_text(encoding="utf-8"))
+
+
+def examples_for(tab: str) -> list[str]:
+    """A tab's example texts (assets/examples.json), those in the page's language first."""
+    lang = i18n.current()
+    return [e["text"] for e in sorted(_examples()[tab], key=lambda e: e["lang"] != lang)]
+
+
+def prompt_examples(tab: str, prompt: gr.Textbox, runner) -> None:
+    """The tab's example prompts under its prompt box, and what a Telugu prompt costs this model."""
+    gr.Examples(
+        [[text] for text in examples_for(tab)],
+        inputs=[prompt],
+        label=t("page.examples"),
+        elem_id=f"{tab}-examples",
+        api_visibility="private",
+    )
+    note = t(
+        "page.examples_note",
+        ratio=telugu_token_ratio(runner),
+        chart=t("tokenizer.cost_heading"),
+        tab=t("tab.tokenizer"),
+    )
+    gr.Markdown(note, elem_classes=["pg-note"])
+
+
+def telugu_token_ratio(runner) -> float:
+    """How many times the tokens of English the same sentences take in Telugu (the language-cost chart)."""
+    rows = {row["code"]: row for row in tokens.language_cost(runner)}
+    return rows["te"]["tokens_vs_english"]

@@ -7,7 +7,7 @@ import gradio as gr
 from playground import charts, config, cost
 from playground.i18n import t
 from playground.prompts import encode_prompt
-from playground.ui.common import MODEL_EVENT, handler
+from playground.ui.common import MODEL_EVENT, handler, prompt_examples
 
 DEFAULT_PROMPT = "Explain in one paragraph why the sky is blue."
 
@@ -81,6 +81,7 @@ def build(runner) -> None:
                 value=DEFAULT_PROMPT, label=t("decode.prompt"), lines=2, elem_id="pd-prompt", scale=4
             )
             chat = gr.Checkbox(value=True, label=t("decode.chat"), elem_id="pd-chat", scale=1)
+        prompt_examples("decode", prompt, runner)
         with gr.Row():
             new_tokens = gr.Slider(
                 2,

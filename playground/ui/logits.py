@@ -18,7 +18,7 @@ from playground.generation import GenerationParams, generate, generate_stream, p
 from playground.i18n import t
 from playground.prompts import encode_prompt
 from playground.ui import fork as fork_ui
-from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
+from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler, prompt_examples
 
 DEFAULT_PROMPT = "The capital of France is"
 KNOBS = sampling.knobs()
@@ -280,6 +280,7 @@ def build(runner) -> None:
                 value=DEFAULT_PROMPT, label=t("logits.prompt"), lines=2, elem_id="lg-prompt", scale=4
             )
             chat = gr.Checkbox(value=False, label=t("logits.chat"), elem_id="lg-chat", scale=1)
+        prompt_examples("logits", prompt, runner)
         engine = gr.Radio(
             list(sampling.ENGINES),
             value=sampling.DEFAULT_ENGINE,

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import json
+from functools import partial
 
 import gradio as gr
 
 from playground import charts, config, html, models, tokens
-from playground.errors import UserError
 from playground.i18n import t
-from playground.ui.common import LIGHT_EVENT, handler
+from playground.ui.common import LIGHT_EVENT, endpoint, examples_for, handler
 
-OFFLINE_KINDS = ("model", "bytes", "chars")
-DEFAULT_COMPARE = [name for name, spec in models.TOKENIZERS.items() if spec.kind in OFFLINE_KINDS]
-
-
-def _examples() -> list[list[str]]:
-    data = json.loads((tokens.ASSETS / "examples.json").read_text(encoding="utf-8"))
-    return [[example["text"]] for example in data["tokenizer"]]
+DEFAULT_COMPARE = [name for name, spec in models.TOKENIZERS.items() if spec.kind != "hub"]
 
 
 def _stats(result: tokens.TokenizeResult) -> str:
@@ -39,56 +32,47 @@ def _injection_note(runner, text: str) -> str:
     return t("safety.injection_found", count=count) if count else ""
 
 
-def _tokenize_or_error(runner, text: str, name: str, parse_special: bool = False) -> tokens.TokenizeResult:
-    try:
-        return tokens.tokenize(runner, text, name, parse_special)
-    except UserError as error:
-        raise gr.Error(str(error)) from None
-    except OSError:
-        offline = ", ".join(DEFAULT_COMPARE)
-        raise gr.Error(t("error.hub_tokenizer", name=name, offline=offline)) from None
+def tokenize_api(runner, text: str, tokenizer: str = "") -> dict:
+    """Tokenize text with a registry tokenizer ("" = the loaded model's): ids, pieces, offsets."""
+    return tokens.tokenize(runner, text, tokenizer).to_api()
+
+
+def show_tokens(runner, text: str, show_ids: bool, parse_special: bool = False):
+    """Counts, the tokens (bytes grouped under their characters), and the chat-template view."""
+    _, replaced = tokens.sanitize(text)
+    if replaced:
+        gr.Warning(t("tokenizer.surrogates", count=replaced))
+    result = tokens.tokenize(runner, text, models.MODEL_TOKENIZER, parse_special)
+    chat = tokens.chat_view(runner, text, parse_special)
+    limit = config.MAX_TOKENS_SHOWN
+    return (
+        _stats(result),
+        html.token_groups(tokens.token_view(result), show_ids, limit),
+        html.token_groups(tokens.token_view(chat), show_ids, limit),
+        chat.text,
+        _injection_note(runner, text),
+    )
+
+
+def compare(runner, text: str, names: list[str], show_ids: bool) -> str:
+    """One row per chosen tokenizer; a Hub tokenizer that is not available offline says so."""
+    rows = []
+    for name in names:
+        row = {"name": name, "note": t(models.TOKENIZERS[name].note_key), "tokens": None, "error": ""}
+        try:
+            row["tokens"] = tokens.token_view(tokens.tokenize(runner, text, name))
+        except tokens.TokenizerUnavailable:
+            row["error"] = t("tokenizer.compare_unavailable")
+        rows.append(row)
+    return html.comparison(rows, show_ids, config.MAX_TOKENS_SHOWN)
 
 
 def build(runner) -> None:
-    @handler
-    def tokenize_api(text: str, tokenizer: str = "") -> dict:
-        """Tokenize text with a registry tokenizer ("" = the loaded model's): ids, pieces, offsets."""
-        return _tokenize_or_error(runner, text, tokenizer).to_api()
-
-    @handler
-    def show_tokens(text: str, show_ids: bool, parse_special: bool = False):
-        _, replaced = tokens.sanitize(text)
-        if replaced:
-            gr.Warning(t("tokenizer.surrogates", count=replaced))
-        result = _tokenize_or_error(runner, text, models.MODEL_TOKENIZER, parse_special)
-        chat = tokens.chat_view(runner, text, parse_special)
-        limit = config.MAX_TOKENS_SHOWN
-        return (
-            _stats(result),
-            html.token_spans(tokens.span_dicts(result), show_ids, limit),
-            html.token_spans(tokens.span_dicts(chat), show_ids, limit),
-            chat.text,
-            _injection_note(runner, text),
-        )
-
-    @handler
-    def compare(text: str, names: list[str], show_ids: bool) -> str:
-        rows = []
-        for name in names:
-            spec = models.TOKENIZERS[name]
-            row = {"name": name, "note": t(spec.note_key), "tokens": None, "error": ""}
-            try:
-                row["tokens"] = tokens.span_dicts(tokens.tokenize(runner, text, name))
-            except UserError as error:
-                raise gr.Error(str(error)) from None
-            except OSError:
-                row["error"] = t("tokenizer.compare_unavailable")
-            rows.append(row)
-        return html.comparison(rows, show_ids, config.MAX_TOKENS_SHOWN)
-
-    default_text = _examples()[0][0]
-    first_stats, first_tokens, first_chat, first_chat_text, first_note = show_tokens(default_text, True)
-    first_comparison = compare(default_text, DEFAULT_COMPARE, True)
+    on_tokens = handler(partial(show_tokens, runner))
+    on_compare = handler(partial(compare, runner))
+    default_text = examples_for("tokenizer")[0]
+    first_stats, first_tokens, first_chat, first_chat_text, first_note = on_tokens(default_text, True)
+    first_comparison = on_compare(default_text, DEFAULT_COMPARE, True)
 
     with gr.Tab(t("tab.tokenizer"), id="tokenizer", elem_id="tab-tokenizer"):
         gr.Markdown(t("tokenizer.explain", model=runner.name, vocab=len(runner.tokenizer)))
@@ -103,7 +87,13 @@ def build(runner) -> None:
                 scale=4,
             )
             show_ids = gr.Checkbox(label=t("tokenizer.show_ids"), value=True, elem_id="tok-show-ids", scale=1)
-        gr.Examples(_examples(), inputs=[text], label=t("tokenizer.examples"))
+        gr.Examples(
+            [[example] for example in examples_for("tokenizer")],
+            inputs=[text],
+            label=t("tokenizer.examples"),
+            elem_id="tokenizer-examples",
+            api_visibility="private",
+        )
         stats = gr.Markdown(first_stats, elem_id="tok-stats")
         gr.Markdown(f"#### {t('tokenizer.tokens_heading')}")
         token_view = gr.HTML(first_tokens, elem_id="tok-tokens")
@@ -129,11 +119,11 @@ def build(runner) -> None:
         gr.Plot(
             value=charts.language_cost(tokens.language_cost(runner)), elem_id="tok-cost", show_label=False
         )
-        gr.api(tokenize_api, api_name="tokenize", **LIGHT_EVENT)
+        gr.api(endpoint(tokenize_api, runner), api_name="tokenize", **LIGHT_EVENT)
 
     gr.on(
         [text.change, show_ids.change, parse_special.change],
-        show_tokens,
+        on_tokens,
         inputs=[text, show_ids, parse_special],
         outputs=[stats, token_view, chat_view, chat_text, injection],
         api_visibility="private",
@@ -143,7 +133,7 @@ def build(runner) -> None:
     )
     gr.on(
         [text.change, show_ids.change, compare_choice.change],
-        compare,
+        on_compare,
         inputs=[text, compare_choice, show_ids],
         outputs=[comparison],
         api_visibility="private",
