@@ -125,6 +125,8 @@ def test_telugu_costs_several_times_the_tokens_of_english(real_runner):
     assert {"en", "te", "hi", "zh", "ar", "ru", "fr"} <= rows.keys()
 
 
-def test_hub_tokenizers_offline_raise_oserror(tiny_runner):
-    with pytest.raises(OSError):
+def test_hub_tokenizers_offline_say_which_tokenizers_work_offline(tiny_runner):
+    with pytest.raises(
+        tokens.TokenizerUnavailable, match=r"not available offline.*\(model, utf-8 bytes, characters\)"
+    ):
         tokens.tokenize(tiny_runner, "hi", "GPT-2")
