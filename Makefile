@@ -35,6 +35,10 @@ $(VENV)/.installed-test: requirements-dev.txt $(VENV)/.installed
 		echo "Installing Debian's chromium for the browser tests"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; \
 	fi
+	@if [ ! -d /usr/share/fonts/truetype/lohit-telugu ]; then \
+		echo "Installing Debian's fonts-lohit-telu so screenshots draw Telugu"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq fonts-lohit-telu; \
+	fi
 	touch $@
 
 setup: $(VENV)/.installed
