@@ -80,6 +80,6 @@ def test_api_errors_speak_the_language_of_the_page_the_request_came_through(app_
     with pytest.raises(Exception, match="The number of beams must be between 1 and"):
         client.predict("Hi", False, 99, 4, 1.0, False, api_name="/beam_search")
     telugu = Client(f"{app_url}/te/", verbose=False)
-    with pytest.raises(Exception, match="బీమ్‌ల సంఖ్య 1 నుంచి"):
+    with pytest.raises(Exception, match="బీమ్‌ల సంఖ్య 1 నుండి"):
         telugu.predict("Hi", False, 99, 4, 1.0, False, api_name="/beam_search")
     assert telugu.predict("తెలుగు", "", api_name="/tokenize")["num_tokens"] == 18
