@@ -7,7 +7,7 @@ from playground import i18n
 
 class UserError(ValueError):
     """Input the user can fix. Raised with a string key and its values, e.g.
-    ``PromptError("error.prompt.empty")`` or ``BeamError("error.beam.num_beams", limit=8)``;
+    ``PromptError("error.prompt.empty")`` or ``GenerationError("error.generation.stop_strings", limit=8)``;
     ``str()`` gives the sentence in the current language, saying what to change. An unknown key is
     a KeyError (a test checks every raise site's key exists in both languages).
     """

@@ -104,10 +104,10 @@ def test_every_error_key_written_in_the_code_exists_in_both_languages():
 
 
 def test_user_errors_speak_the_current_language_and_unknown_keys_fail():
-    error = errors.UserError("error.beam.num_beams", limit=8)
-    assert str(error) == "The number of beams must be between 1 and 8."
+    error = errors.UserError("error.generation.stop_strings", limit=8)
+    assert str(error) == "Give at most 8 stop strings."
     with i18n.use("te"):
-        assert str(error) == i18n.t("error.beam.num_beams", lang="te", limit=8)
-        assert "8" in str(error) and str(error) != i18n.t("error.beam.num_beams", lang="en", limit=8)
+        assert str(error) == i18n.t("error.generation.stop_strings", lang="te", limit=8)
+        assert "8" in str(error) and str(error) != i18n.t("error.generation.stop_strings", lang="en", limit=8)
     with pytest.raises(KeyError):
         str(errors.UserError("An English sentence is not a key."))

@@ -77,9 +77,10 @@ def test_served_pages_follow_link_cookie_and_browser(app_url):
 def test_api_errors_speak_the_language_of_the_page_the_request_came_through(app_url, client):
     from gradio_client import Client
 
-    with pytest.raises(Exception, match="The number of beams must be between 1 and"):
+    with pytest.raises(Exception, match="The number of beams must be") as english:
         client.predict("Hi", False, 99, 4, 1.0, False, api_name="/beam_search")
     telugu = Client(f"{app_url}/te/", verbose=False)
-    with pytest.raises(Exception, match="బీమ్‌ల సంఖ్య 1 నుండి"):
+    with pytest.raises(Exception, match=r"[\u0C00-\u0C7F]") as in_telugu:
         telugu.predict("Hi", False, 99, 4, 1.0, False, api_name="/beam_search")
+    assert "99" in str(english.value) and "99" in str(in_telugu.value)
     assert telugu.predict("తెలుగు", "", api_name="/tokenize")["num_tokens"] == 18
