@@ -14,7 +14,7 @@ import gradio as gr
 from playground import charts, config, html, lens
 from playground.i18n import t
 from playground.prompts import encode_prompt
-from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, endpoint, handler
+from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, endpoint, handler, prompt_examples
 
 DEFAULT_PROMPT = "The capital of France is"
 DEFAULT_TOKEN = 3  # " France" in the default prompt: its neighbours are other countries
@@ -206,6 +206,7 @@ def build(runner) -> None:
                 value=DEFAULT_PROMPT, label=t("inside.prompt"), lines=2, elem_id="in-prompt", scale=4
             )
             chat = gr.Checkbox(value=False, label=t("inside.chat"), elem_id="in-chat", scale=1)
+        prompt_examples("inside", prompt, runner)
         states = gr.State(first_states, time_to_live=config.INSIDE_STATE_TTL_S)
 
         gr.Markdown(f"### {t('inside.embed_heading')}")

@@ -11,12 +11,13 @@ from playground import i18n
 
 pytestmark = [pytest.mark.e2e, pytest.mark.real]
 
-TABS = ["tokenizer", "logits", "attention", "decode", "beam", "context"]
+TABS = ["tokenizer", "logits", "attention", "inside", "decode", "beam", "context"]
 # What each tab draws once it is ready (the first view is computed at start-up).
 READY = {
     "tokenizer": "#tok-cost .js-plotly-plot",
     "logits": "#lg-pipeline .js-plotly-plot",
     "attention": "#at-heatmap .js-plotly-plot",
+    "inside": "#in-strips .js-plotly-plot",
     "decode": "#tab-decode button",
     "beam": "#bm-beams input",
     "context": "#cc-projection .js-plotly-plot",
@@ -63,7 +64,7 @@ def test_a_telugu_browser_gets_the_telugu_page_on_every_tab(browser, app_url, ar
     page.wait_for_url(re.compile(r"/te/$"))
     page.locator("#tok-tokens .pg-tok").first.wait_for()
     tab_names = [i18n.t(f"tab.{tab}", lang="te") for tab in TABS]
-    assert page.locator("[role=tab]").all_inner_texts()[:6] == tab_names
+    assert page.locator("[role=tab]").all_inner_texts()[: len(TABS)] == tab_names
     shares = {}
     for tab in TABS:
         text = open_tab(page, tab, "te")
@@ -93,7 +94,7 @@ def test_an_english_browser_sees_the_english_page_unchanged(browser, app_url, ar
     page.goto(app_url)
     page.locator("#tok-tokens .pg-tok").first.wait_for()
     assert page.url.rstrip("/") == app_url
-    assert page.locator("[role=tab]").all_inner_texts()[:6] == [
+    assert page.locator("[role=tab]").all_inner_texts()[: len(TABS)] == [
         i18n.t(f"tab.{tab}", lang="en") for tab in TABS
     ]
     assert telugu_share(open_tab(page, "logits", "en")) < 0.05
