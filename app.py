@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from playground import config, html, i18n, web
 from playground.i18n import t
-from playground.ui import attention, beam, context, decode, inside, logits, sessions, tokenizer
+from playground.ui import attention, beam, context, decode, inside, logits, serving, sessions, tokenizer
 from playground.ui.common import admit_fairly
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -55,6 +55,7 @@ def build_demo(runner, lang: str = i18n.DEFAULT_LANGUAGE) -> gr.Blocks:
             attention.build(runner)
             inside.build(runner)
             decode.build(runner)
+            serving.build(runner)
             beam.build(runner)
             context.build(runner)
     demo.queue(default_concurrency_limit=config.MODEL_CONCURRENCY, max_size=config.QUEUE_MAX_SIZE)

@@ -24,6 +24,7 @@ import torch
 
 from playground import config
 from playground.errors import UserError
+from playground.serving import Deadline
 from playground.validate import real_number, whole_number
 
 NEG_INF = -1.0e9  # transformers' "impossible" score
@@ -140,8 +141,10 @@ def beam_search(runner, prompt_ids: list[int], params: BeamParams) -> BeamResult
     stopped_because = "all_ended"
     cur_len = prompt_len
     step = 0
+    deadline = Deadline("serving.error.beam_deadline")
 
     while True:
+        deadline.check()  # no request holds the model past its budget
         vocab = logits.shape[-1]
         log_probs = torch.log_softmax(logits.float(), dim=-1)
         accumulated = (log_probs + running_scores[:, None]).reshape(-1)

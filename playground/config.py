@@ -127,3 +127,19 @@ MAX_WRITING_NEW_TOKENS = 48  # tokens generated for attention while writing
 DEFAULT_WRITING_NEW_TOKENS = 16
 INSIDE_STATE_TTL_S = 900  # a session's states are dropped after this long unused
 PLAY_INTERVAL_S = 0.7  # the play button's pace through the generated tokens
+
+# Serving: continuous batching of every learner's generation (playground/serving.py).
+MAX_BATCH = 32  # rows decoded together; also how many generation handlers the queue runs at once
+PREFILL_TOKENS_PER_STEP = 4_096  # padded prompt tokens admitted in one step (at least one request)
+SERVING_HEARTBEAT_S = 0.5  # a waiting handler wakes this often, so a closed one is noticed
+SERVING_REQUESTS_KEPT = 256  # recent requests remembered for the Serving view (a ring buffer)
+SERVING_STEPS_KEPT = 4_096  # recent scheduler steps remembered
+SERVING_WINDOW_S = 120  # the Serving view shows this many seconds of traffic
+SERVING_REFRESH_S = 2.0  # the view's auto-refresh period
+# Budgets: no request holds the model past these.
+MAX_NO_CACHE_COST = 16_384  # prompt tokens x new tokens for generation without the KV cache
+MODEL_DEADLINE_S = 60.0  # beam search and the context sweep stop past this
+# Simulate a class.
+MAX_SIMULATED_REQUESTS = 16
+MAX_SIMULATED_PROMPT_TOKENS = 256
+MAX_SIMULATED_NEW_TOKENS = 32

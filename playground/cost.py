@@ -267,9 +267,13 @@ def sweep_row(runner, shape: ModelShape, tokens: int, repeats: int) -> dict:
 
 def context_sweep(runner, lengths: list[int], repeats: int, progress=None) -> dict:
     """The /context_cost contract of API.md; ``progress(fraction, text)`` is told after each length."""
+    from playground.serving import Deadline
+
     shape = ModelShape.of(runner.model, runner.name)
     rows = []
+    deadline = Deadline("serving.error.sweep_deadline")
     for index, tokens in enumerate(lengths):
+        deadline.check()  # no request holds the model past its budget
         rows.append(sweep_row(runner, shape, tokens, repeats))
         if progress is not None:
             progress((index + 1) / len(lengths), t("context.progress", tokens=tokens))

@@ -170,80 +170,100 @@ def _alternatives(probs: torch.Tensor, n: int) -> tuple[tuple[int, float], ...]:
     return tuple((int(i), float(v)) for v, i in zip(values, ids, strict=True) if v > 0)
 
 
-def generate_stream(runner, prompt_ids: list[int], params: GenerationParams) -> Iterator[GenerationState]:
-    """Decode token by token, yielding the state after each one."""
-    params = params.validate()
-    vocab_size = runner.vocab_size
-    prefix = check_prefix(params.prefix_ids, vocab_size)
-    generator = make_generator(params.seed)
-    skip_draws(generator, vocab_size, len(prefix))
-    eos_ids = runner.eos_token_ids
-    ids = list(prompt_ids) + prefix
-    new_ids: list[int] = []
-    tokens: list[GeneratedToken] = []
-    step_s: list[float] = []
-    text, stop_reason = "", None
-    ttft_s = 0.0
-    step_start = time.perf_counter()  # each step is timed from its model call to its chosen token
+class Decoder:
+    """One request's decoding, fed the model's logits one step at a time: its own sampling chain,
+    seeded generator and stop rules. The loop below and the serving scheduler both use it, so a
+    request decodes the same way alone or in a batch."""
 
-    if params.use_cache:
-        step = runner.prefill(ids)
-        logits, cache = step.logits, step.cache
-    else:
-        logits, cache = runner.forward(ids).logits[-1], None
+    def __init__(self, runner, prompt_ids: list[int], params: GenerationParams):
+        self.params = params = params.validate()
+        self.tokenizer = runner.tokenizer
+        self.eos_ids = runner.eos_token_ids
+        self.prefix = check_prefix(params.prefix_ids, runner.vocab_size)  # forced tokens: a fork
+        self.generator = make_generator(params.seed)
+        skip_draws(self.generator, runner.vocab_size, len(self.prefix))
+        self.prompt_ids = list(prompt_ids)
+        self.ids = self.prompt_ids + self.prefix  # what the model reads: prompt, prefix, every token chosen
+        self.new_ids: list[int] = []
+        self.tokens: list[GeneratedToken] = []
+        self.step_s: list[float] = []
+        self.ttft_s = 0.0
+        self.text = ""
+        self.stop_reason: str | None = None
 
-    while True:
-        suppress = eos_ids if len(new_ids) < params.min_new_tokens else ()
+    def choose(self, logits: torch.Tensor, started: float) -> GenerationState:
+        """Pick the next token from ``logits`` (vocab,) and apply the stop rules; ``started`` is the
+        perf_counter time this token's wait began (its model call, or the request's arrival)."""
+        params = self.params
+        suppress = self.eos_ids if len(self.new_ids) < params.min_new_tokens else ()
         result = run_pipeline(
             logits,
-            prompt_ids,
-            prefix + new_ids,  # the prefix counts as generated
+            self.prompt_ids,
+            self.prefix + self.new_ids,  # the prefix counts as generated
             params.sampling,
             params.engine,
             suppress_ids=suppress,
             with_entropy=False,
         )
-        token_id = draw(result.probs, generator)
-        spent = time.perf_counter() - step_start
-        if new_ids:
-            step_s.append(spent)
+        token_id = draw(result.probs, self.generator)
+        spent = time.perf_counter() - started
+        if self.new_ids:
+            self.step_s.append(spent)
         else:
-            ttft_s = spent
+            self.ttft_s = spent
 
-        ids.append(token_id)
-        new_ids.append(token_id)
-        tokens.append(
+        self.ids.append(token_id)
+        self.new_ids.append(token_id)
+        self.tokens.append(
             GeneratedToken(
                 id=token_id,
-                token=runner.tokenizer.decode([token_id]),
+                token=self.tokenizer.decode([token_id]),
                 prob=float(result.probs[token_id]),
                 top=_alternatives(result.probs, config.ALTERNATIVES_SHOWN),
             )
         )
-        previous_len = len(text)
-        if token_id in eos_ids:
-            text = runner.tokenizer.decode(new_ids[:-1], skip_special_tokens=True)
-            stop_reason = "eos"
+        previous_len = len(self.text)
+        if token_id in self.eos_ids:
+            self.text = self.tokenizer.decode(self.new_ids[:-1], skip_special_tokens=True)
+            self.stop_reason = "eos"
         else:
-            text = runner.tokenizer.decode(new_ids, skip_special_tokens=True)
+            self.text = self.tokenizer.decode(self.new_ids, skip_special_tokens=True)
             longest = max((len(s) for s in params.stop), default=0)
             # A character completed by this token can change the text's tail: look back a little.
-            cut = find_stop(text, params.stop, max(0, previous_len - longest - 2))
+            cut = find_stop(self.text, params.stop, max(0, previous_len - longest - 2))
             if cut is not None:
-                text, stop_reason = text[:cut], "stop"
-            elif len(new_ids) >= params.max_new_tokens:
-                stop_reason = "length"
+                self.text, self.stop_reason = self.text[:cut], "stop"
+            elif len(self.new_ids) >= params.max_new_tokens:
+                self.stop_reason = "length"
+        return self.state()
 
-        yield GenerationState(tuple(tokens), text, stop_reason, ttft_s, tuple(step_s))
-        if stop_reason:
+    def state(self) -> GenerationState:
+        return GenerationState(
+            tuple(self.tokens), self.text, self.stop_reason, self.ttft_s, tuple(self.step_s)
+        )
+
+
+def generate_stream(runner, prompt_ids: list[int], params: GenerationParams) -> Iterator[GenerationState]:
+    """Decode token by token alone (no batch), yielding the state after each one."""
+    decoder = Decoder(runner, prompt_ids, params)
+    step_start = time.perf_counter()  # each step is timed from its model call to its chosen token
+    if params.use_cache:
+        step = runner.prefill(decoder.ids)
+        logits, cache = step.logits, step.cache
+    else:
+        logits, cache = runner.forward(decoder.ids).logits[-1], None
+
+    while True:
+        state = decoder.choose(logits, step_start)
+        yield state
+        if state.stop_reason:
             return
-
         step_start = time.perf_counter()
         if params.use_cache:
-            step = runner.decode_step(token_id, cache)
+            step = runner.decode_step(decoder.new_ids[-1], cache)
             logits, cache = step.logits, step.cache
         else:
-            logits = runner.forward(ids).logits[-1]
+            logits = runner.forward(decoder.ids).logits[-1]
 
 
 def generate(runner, prompt_ids: list[int], params: GenerationParams) -> GenerationState:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import torch
@@ -49,6 +51,10 @@ class ModelRunner:
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     lock: threading.RLock = field(default_factory=threading.RLock)
     _tokenizers: dict = field(default_factory=dict)  # registry tokenizers loaded so far
+    # Threads waiting for the lock ahead of the serving scheduler's next step (see ``hold``).
+    _gate: threading.Condition = field(default_factory=threading.Condition)
+    _waiting: int = 0
+    scheduler: object = None  # the serving scheduler, made on first use (playground.serving)
 
     @classmethod
     def load(cls, name: str | None = None) -> ModelRunner:
@@ -156,6 +162,39 @@ class ModelRunner:
                 self._tokenizers[name] = models.load_hub_tokenizer(spec)
             return self._tokenizers[name]
 
+    # --- who has the model ---------------------------------------------------------------------
+
+    @contextmanager
+    def hold(self, background: bool = False) -> Iterator[None]:
+        """The model lock. A background holder (the serving scheduler, one step at a time) lets every
+        thread already waiting go first, so short forwards run between decode steps, never behind
+        a whole generation."""
+        with self._gate:
+            if background:
+                while self._waiting:
+                    self._gate.wait()
+            else:
+                self._waiting += 1
+        try:
+            self.lock.acquire()
+        finally:
+            if not background:
+                with self._gate:
+                    self._waiting -= 1
+                    self._gate.notify_all()
+        try:
+            yield
+        finally:
+            self.lock.release()
+
+    @contextmanager
+    def alone(self) -> Iterator[float]:
+        """The model to this thread alone for the whole block (timing lessons): waits for the step
+        in progress, pauses the batch until the block ends, and yields the seconds it waited."""
+        start = time.perf_counter()
+        with self.hold():
+            yield time.perf_counter() - start
+
     # --- model calls --------------------------------------------------------------------------
 
     def _ids_tensor(self, ids) -> torch.Tensor:
@@ -166,7 +205,7 @@ class ModelRunner:
         """Logits for every position; attention weights (from eager attention) and the hidden
         states after the embedding and after every layer too, when asked."""
         input_ids = self._ids_tensor(ids)
-        with self.lock:
+        with self.hold():
             if not attentions:
                 out = self.model(input_ids=input_ids, use_cache=False, output_hidden_states=hidden_states)
                 states = torch.stack([h[0].float() for h in out.hidden_states]) if hidden_states else None
@@ -185,7 +224,7 @@ class ModelRunner:
     @torch.inference_mode()
     def _cached_step(self, input_ids: torch.Tensor, cache) -> StepResult:
         """One timed forward pass that reads and extends ``cache``; logits of each row's last position."""
-        with self.lock:
+        with self.hold():
             start = time.perf_counter()
             out = self.model(input_ids=input_ids, past_key_values=cache, use_cache=True)
             logits = out.logits[:, -1].float()
@@ -246,6 +285,29 @@ class ModelRunner:
         with self.lock:
             normed = torch.cat([self.model.model.norm(states[:-1]), states[-1:]])
             return self.model.get_output_embeddings()(normed).float()
+
+    def new_cache(self):
+        from transformers import DynamicCache
+
+        return DynamicCache(config=self.model.config)
+
+    @torch.inference_mode()
+    def batch_step(self, input_ids, attention_mask, position_ids, cache) -> StepResult:
+        """One forward pass for a padded batch (the serving scheduler's step), taken in the
+        background (see ``hold``): input_ids (batch, T), attention_mask (batch, past + T) with 0 on
+        padding, position_ids (batch, T). Logits (batch, vocab) of each row's last position."""
+        with self.hold(background=True):
+            start = time.perf_counter()
+            out = self.model(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                position_ids=position_ids,
+                past_key_values=cache,
+                use_cache=True,
+            )
+            logits = out.logits[:, -1].float()
+            seconds = time.perf_counter() - start
+        return StepResult(logits=logits, cache=out.past_key_values, seconds=seconds)
 
     @staticmethod
     def cache_bytes(cache) -> int:

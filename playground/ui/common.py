@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import typing
 from functools import cache, partial, wraps
 
 import gradio as gr
@@ -25,8 +26,16 @@ ASSETS = tokens.ASSETS
 # Heavy model calls share one pool; light re-renders run beside it and never wait on the model.
 MODEL_EVENT = {"concurrency_id": "model", "concurrency_limit": config.MODEL_CONCURRENCY}
 LIGHT_EVENT = {"concurrency_limit": config.LIGHT_CONCURRENCY}
+# Generation handlers only wait on the serving scheduler, which serialises the model itself: as
+# many run at once as the batch has rows.
+GENERATION_EVENT = {"concurrency_id": "generation", "concurrency_limit": config.MAX_BATCH}
 # Every concurrency id whose events run the model (a pool added for model work goes here too).
-MODEL_POOLS = frozenset({MODEL_EVENT["concurrency_id"]})
+MODEL_POOLS = frozenset({MODEL_EVENT["concurrency_id"], GENERATION_EVENT["concurrency_id"]})
+
+
+def session_of(request) -> str:
+    """The Gradio session a request came from ("" for none): the Serving view highlights its own."""
+    return getattr(request, "session_hash", None) or ""
 
 
 def handler(fn):
@@ -43,16 +52,21 @@ def handler(fn):
         def wrapped_generator(*args, **kwargs):
             # Gradio runs each step of a generator in a fresh copy of the context (one worker-thread
             # call per next()), so the language is set around every step, not once around them all.
+            # Closing this (Stop, a cancelled job) closes the inner generator, so its ``finally``
+            # runs (a generation leaves the batch).
             steps = fn(*args, **kwargs)
-            while True:
-                with i18n.use(lang):
-                    try:
-                        value = next(steps)
-                    except StopIteration:
-                        return
-                    except UserError as error:
-                        raise gr.Error(str(error), print_exception=False) from None
-                yield value
+            try:
+                while True:
+                    with i18n.use(lang):
+                        try:
+                            value = next(steps)
+                        except StopIteration:
+                            return
+                        except UserError as error:
+                            raise gr.Error(str(error), print_exception=False) from None
+                    yield value
+            finally:
+                steps.close()
 
         return _named(wrapped_generator, fn)
 
@@ -72,7 +86,9 @@ def endpoint(fn, *bound):
     a partial has none, so the hints of the parameters left are carried over."""
     api = handler(partial(fn, *bound))
     names = list(inspect.signature(fn).parameters)[len(bound) :]
-    api.__annotations__ = {k: v for k, v in fn.__annotations__.items() if k in names or k == "return"}
+    # Resolved here, in fn's module: a string annotation cannot be resolved through the partial.
+    hints = typing.get_type_hints(fn)
+    api.__annotations__ = {k: v for k, v in hints.items() if k in names or k == "return"}
     return api
 
 

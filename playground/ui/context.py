@@ -25,8 +25,11 @@ def _weight_dtypes() -> list[tuple[str, float]]:
 def _sweep(runner, lengths: str, repeats, progress=None) -> dict:
     parsed = cost.parse_lengths(lengths)
     count = cost.check_repeats(repeats)
-    cost.warm_up(runner)
-    return cost.context_sweep(runner, parsed, count, progress)
+    with runner.alone() as waited_s:  # a timing lesson: the batch pauses while it measures
+        cost.warm_up(runner)
+        result = cost.context_sweep(runner, parsed, count, progress)
+    result["waited_s"] = waited_s
+    return result
 
 
 def _csv(result: dict) -> str:
@@ -53,7 +56,7 @@ def build(runner) -> None:
             "context.method",
             method=result["method"],
             match=t("decode.match_yes" if match else "decode.match_no"),
-        )
+        ) + t("serving.measured_alone", waited_ms=result["waited_s"] * 1000)
         time_fig, memory_fig = redraw(result, log_axes)
         return result, time_fig, memory_fig, note, _csv(result)
 

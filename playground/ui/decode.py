@@ -20,9 +20,10 @@ def build(runner) -> None:
     def measure(prompt: str, chat: bool, new_tokens: float):
         ids = encode_prompt(runner, prompt, chat)
         n = cost.check_timeline_tokens(new_tokens)
-        cost.warm_up(runner)
-        on = cost.timeline(runner, ids, n, use_cache=True)
-        off = cost.timeline(runner, ids, n, use_cache=False)
+        with runner.alone() as waited_s:  # a timing lesson: the batch pauses while it measures
+            cost.warm_up(runner)
+            on = cost.timeline(runner, ids, n, use_cache=True)
+            off = cost.timeline(runner, ids, n, use_cache=False)
         runs = [
             {
                 "label": t("decode.cache_on"),
@@ -61,7 +62,7 @@ def build(runner) -> None:
             formula=formula,
             match=t("decode.match_yes" if formula == on.cache_bytes[-1] else "decode.match_no"),
             threads=config.num_threads(),
-        )
+        ) + t("serving.measured_alone", waited_ms=waited_s * 1000)
         sizes = list(range(len(ids), len(ids) + len(on.cache_bytes)))
         growth = charts.kv_growth(
             sizes, on.cache_bytes, [cost.kv_cache_bytes(shape, s, dtype_bytes) for s in sizes]
@@ -71,8 +72,10 @@ def build(runner) -> None:
     @handler
     def measure_throughput(prompt: str, chat: bool):
         ids = encode_prompt(runner, prompt, chat)
-        rows = cost.throughput(runner, ids, list(config.THROUGHPUT_BATCHES), config.THROUGHPUT_TOKENS)
-        return charts.throughput(rows), t("decode.throughput_note", steps=config.THROUGHPUT_TOKENS)
+        with runner.alone() as waited_s:  # a timing lesson: the batch pauses while it measures
+            rows = cost.throughput(runner, ids, list(config.THROUGHPUT_BATCHES), config.THROUGHPUT_TOKENS)
+        note = t("decode.throughput_note", steps=config.THROUGHPUT_TOKENS)
+        return charts.throughput(rows), note + t("serving.measured_alone", waited_ms=waited_s * 1000)
 
     with gr.Tab(t("tab.decode"), id="decode", elem_id="tab-decode"):
         gr.Markdown(t("decode.explain"))

@@ -8,17 +8,27 @@ the endpoints' signatures are derived from it, so a new stage needs no edit here
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import replace
 from functools import partial
 
 import gradio as gr
 
-from playground import charts, config, fork, html, sampling, tokens
-from playground.generation import GenerationParams, generate, generate_stream, parse_stop
+from playground import charts, config, fork, html, sampling, serving, tokens
+from playground.generation import GenerationParams, generate, parse_stop
 from playground.i18n import t
 from playground.prompts import encode_prompt
 from playground.ui import fork as fork_ui
-from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler, prompt_examples
+from playground.ui.common import (
+    GENERATION_EVENT,
+    LIGHT_EVENT,
+    MODEL_EVENT,
+    endpoint,
+    handler,
+    prompt_examples,
+    session_of,
+)
 
 DEFAULT_PROMPT = "The capital of France is"
 KNOBS = sampling.knobs()
@@ -154,21 +164,31 @@ def _status(state, params: GenerationParams) -> str:
     return f"{reason}\n\n{timing}"
 
 
-def generate_ui(runner, prompt, chat, engine, seed, max_new, min_new, stop, use_cache, *values):
-    """Stream generation through the engine's chain: coloured tokens, status, each step's alternatives."""
+def generate_ui(
+    runner, request: gr.Request, prompt, chat, engine, seed, max_new, min_new, stop, use_cache, *values
+):
+    """Stream generation through the engine's chain (in the shared batch): coloured tokens, status,
+    each step's alternatives."""
     params = _generation_params(engine, seed, max_new, min_new, stop, use_cache, values)
     label = _label(runner)
     ids = encode_prompt(runner, prompt, chat)
-    chips, rows = [], []  # each token is labelled once, when it arrives
-    for state in generate_stream(runner, ids, params):
-        finished = fork.record(ids, params, state) if state.stop_reason else None
-        token = state.tokens[-1]
-        top = [(label(i), p) for i, p in token.top]
-        chips.append({"label": label(token.id), "prob": token.prob, "top": top})
-        rows.append(
-            [len(rows) + 1, label(token.id), round(token.prob, 4), ", ".join(f"{a} {p:.1%}" for a, p in top)]
-        )
-        yield html.generated_tokens(chips), _status(state, params), rows, finished
+    chips, rows, waits = [], [], 0  # each token is labelled once, when it arrives
+    states = serving.generation_stream(runner, ids, params, session_of(request))
+    with closing(states):  # Stop closes this handler, and the stream: the request leaves the batch
+        for state in states:
+            if state is None:  # queued (the first one comes at once; later ones: still waiting)
+                waits += 1
+                yield gr.skip(), t("serving.waiting") if waits > 1 else gr.skip(), gr.skip(), gr.skip()
+                continue
+            finished = fork.record(ids, params, state) if state.stop_reason else None
+            for token in state.tokens[len(chips) :]:  # a step may bring several when we lag
+                top = [(label(i), p) for i, p in token.top]
+                chips.append({"label": label(token.id), "prob": token.prob, "top": top})
+                rows.append(
+                    [len(rows) + 1, label(token.id), round(token.prob, 4),
+                     ", ".join(f"{a} {p:.1%}" for a, p in top)]
+                )  # fmt: skip
+            yield html.generated_tokens(chips), _status(state, params), rows, finished
 
 
 # --- the endpoints: plain functions whose signatures come from the registry ----------------------
@@ -197,14 +217,21 @@ def generate_api(
     use_cache,
     engine,
     prefix_ids=None,
+    request=None,
     **knob_values,
-) -> dict:
+) -> Iterator[dict]:
     """Generate with our own decoding loop through the engine's chain (stop strings one per line): text,
-    why it stopped, timings. ``prefix_ids``: tokens taken as given after the prompt (a fork)."""
+    why it stopped, timings. ``prefix_ids``: tokens taken as given after the prompt (a fork).
+    Streams the newest state now and then; the last one is the answer. Concurrent requests share
+    one batch (continuous batching); a cancelled job leaves it."""
     values = [knob_values[k.name] for k in KNOBS]
     params = _generation_params(engine, seed, max_new_tokens, min_new_tokens, stop, use_cache, values)
     params = replace(params, prefix_ids=tuple(prefix_ids or ())).validate()
-    return generate(runner, encode_prompt(runner, prompt, chat), params).to_api()
+    ids = encode_prompt(runner, prompt, chat)
+    states = serving.throttled(serving.generation_stream(runner, ids, params, session_of(request)))
+    with closing(states):  # Gradio closes this handler when the client goes away
+        for state in states:
+            yield state.to_api() if state else {"text": "", "stop_reason": None, "tokens": []}
 
 
 def sample_many_api(runner, prompt: str, chat: bool, seed, engine: str, n, **knob_values) -> dict:
@@ -227,7 +254,7 @@ def _param(name: str, default, annotation) -> inspect.Parameter:
     return _P(name, _P.POSITIONAL_OR_KEYWORD, default=default, annotation=annotation)
 
 
-def endpoint(fn, runner, name: str, *extra: inspect.Parameter):
+def knob_endpoint(fn, runner, name: str, *extra: inspect.Parameter):
     """``fn`` bound to the runner, with the signature gr.api reads: prompt, chat, every registry knob
     (its default), seed, then ``extra``. Handler-wrapped, so it answers in the page's language."""
     parameters = [
@@ -244,6 +271,13 @@ def endpoint(fn, runner, name: str, *extra: inspect.Parameter):
         bound.apply_defaults()
         return fn(runner, **bound.arguments)
 
+    if inspect.isgeneratorfunction(fn):  # a streaming endpoint stays a generator for Gradio
+
+        def call(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            yield from fn(runner, **bound.arguments)
+
     call.__name__ = call.__qualname__ = name
     call.__doc__ = fn.__doc__
     call.__signature__ = signature
@@ -252,6 +286,8 @@ def endpoint(fn, runner, name: str, *extra: inspect.Parameter):
 
 
 ENGINE_PARAM = _param("engine", sampling.DEFAULT_ENGINE, str)
+# Gradio fills a gr.Request parameter itself (it is no API input): the session, for the Serving view.
+REQUEST_PARAM = _param("request", None, gr.Request)
 
 
 # --- layout and events ---------------------------------------------------------------------------
@@ -262,7 +298,7 @@ def build(runner) -> None:
     on_redraw = handler(partial(redraw, runner))
     on_compare = handler(partial(compare, runner))
     on_draws = handler(partial(draw_many, runner))
-    on_generate = handler(partial(generate_ui, runner))
+    on_generate = endpoint(generate_ui, runner)  # keeps the gr.Request hint: the session is known
 
     starts = [k.start for k in KNOBS]
     first_state = on_prompt(DEFAULT_PROMPT, False)
@@ -343,7 +379,9 @@ def build(runner) -> None:
             )
             stop = gr.Textbox(label=t("logits.stop"), lines=2, elem_id="lg-stop")
             use_cache = gr.Checkbox(value=True, label=t("logits.use_cache"), elem_id="lg-use-cache")
-        go = gr.Button(t("logits.generate"), variant="primary", elem_id="lg-generate")
+        with gr.Row():
+            go = gr.Button(t("logits.generate"), variant="primary", elem_id="lg-generate")
+            stop_button = gr.Button(t("serving.stop"), elem_id="lg-stop-generation")
         generated = gr.HTML(elem_id="lg-generated", js_on_load=fork_ui.CLICK_JS)
         status = gr.Markdown(elem_id="lg-status")
         with gr.Accordion(t("logits.steps"), open=False):
@@ -355,9 +393,13 @@ def build(runner) -> None:
             )
         generation = gr.State(None)  # the last finished generation, for a fork
         fork_ui.build_section(runner, generate, generated, generation)
-        gr.api(endpoint(next_token, runner, "next_token", ENGINE_PARAM), api_name="next_token", **MODEL_EVENT)
         gr.api(
-            endpoint(
+            knob_endpoint(next_token, runner, "next_token", ENGINE_PARAM),
+            api_name="next_token",
+            **MODEL_EVENT,
+        )
+        gr.api(
+            knob_endpoint(
                 generate_api,
                 runner,
                 "generate",
@@ -367,12 +409,13 @@ def build(runner) -> None:
                 _param("use_cache", True, bool),
                 ENGINE_PARAM,
                 _param("prefix_ids", None, list[int] | None),
+                REQUEST_PARAM,
             ),
             api_name="generate",
-            **MODEL_EVENT,
+            **GENERATION_EVENT,
         )
         gr.api(
-            endpoint(
+            knob_endpoint(
                 sample_many_api, runner, "sample_many", ENGINE_PARAM, _param("n", config.SAMPLE_DRAWS, int)
             ),
             api_name="sample_many",
@@ -408,12 +451,14 @@ def build(runner) -> None:
             **LIGHT_EVENT,
         )
     reseed.click(next_seed, inputs=[seed], outputs=[seed], api_visibility="private", queue=False)
-    gr.on(
+    generating = gr.on(
         [go.click, prompt.submit],
         on_generate,
         inputs=[prompt, chat, engine, seed, max_new, min_new, stop, use_cache, *sliders],
         outputs=[generated, status, steps, generation],
         show_progress="minimal",
         api_visibility="private",
-        **MODEL_EVENT,
+        **GENERATION_EVENT,
     )
+    # Stop closes the generation's handler: its request leaves the batch at the next step.
+    stop_button.click(None, cancels=[generating], api_visibility="private", queue=False)

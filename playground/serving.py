@@ -1,0 +1,526 @@
+"""Continuous batching: one scheduler runs the model's decode loop for every learner at once.
+
+A server that runs one request at a time leaves the machine mostly idle: a decode step for one
+sequence reads every weight of the model to produce one token, and a step for 30 sequences reads
+the same weights once to produce 30. So the scheduler keeps one *running batch* and, at every
+step (iteration-level scheduling, "continuous batching", as TGI and vLLM do):
+
+1. drops the rows that finished or were cancelled (their KV-cache rows go with them);
+2. admits waiting requests: their prompts are prefilled together (padded on the left, with an
+   attention mask), and their rows join the batch;
+3. runs ONE forward pass that feeds every row its last token;
+4. lets each request choose its next token with its own settings (``generation.Decoder``: its
+   sampling chain, its seeded generator, its stop rules and limits).
+
+New requests never wait for the batch to finish, and a finished row never waits for the others.
+
+Padding. Rows have different lengths, so shorter ones are padded on the left: the attention mask
+(0 on padding) keeps every row from attending to another row's padding, and position ids count
+each row's real tokens only, so a row computes what it would alone (up to float rounding; the
+tests compare greedy answers with ``model.generate``). transformers' own continuous-batching
+manager (``transformers/generation/continuous_batching``) packs rows into one sequence with a
+paged cache instead; it was tried here and does not fit (see the README).
+
+The model lock is taken one step at a time and in the background (``ModelRunner.hold``), so other
+tabs' short forwards run between steps, and a timing lesson (``ModelRunner.alone``) pauses the
+batch while it measures.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+
+from playground import config
+from playground.errors import UserError
+from playground.generation import Decoder, GenerationParams, GenerationState, generate_stream
+from playground.sampling import SamplingParams
+
+
+class ServingError(UserError):
+    """A request the user can fix; the message says how."""
+
+
+@dataclass
+class RequestRecord:
+    """What the Serving view shows of one request: its times (perf_counter seconds), no content."""
+
+    id: int
+    session: str  # who asked (Gradio's session hash); compared, never shown
+    prompt_tokens: int
+    submitted: float
+    admitted: float | None = None  # its prefill started
+    first_token: float | None = None
+    finished: float | None = None
+    new_tokens: int = 0
+    outcome: str | None = None  # "eos" | "stop" | "length" | "cancelled" | "error"
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    start: float
+    batch: int  # rows decoded in this step's forward pass
+    decode_s: float
+    prefill_rows: int  # requests admitted in this step
+    prefill_tokens: int  # padded prompt tokens prefilled (rows x longest prompt)
+    prefill_s: float
+
+
+@dataclass
+class Request:
+    """One generation in the scheduler: its decoder, and the states it sends its handler."""
+
+    record: RequestRecord
+    decoder: Decoder
+    updates: queue.Queue = field(default_factory=queue.Queue)  # GenerationState or an exception
+    cancelled: bool = False
+    last_token_at: float = 0.0
+
+    @property
+    def done(self) -> bool:
+        return self.record.outcome is not None
+
+
+class Scheduler:
+    """The running batch and the queue in front of it; ``step()`` is one iteration."""
+
+    def __init__(self, runner, max_batch: int = config.MAX_BATCH):
+        self.runner = runner
+        self.max_batch = max_batch
+        self.waiting: deque[Request] = deque()
+        self.rows: list[Request] = []  # the running batch: row i of the cache is rows[i]
+        self.cache = None  # DynamicCache, keys and values (rows, kv_heads, length, head_dim) per layer
+        self.mask: torch.Tensor | None = None  # (rows, length): 1 for a real token, 0 for padding
+        self.requests: deque[RequestRecord] = deque(maxlen=config.SERVING_REQUESTS_KEPT)
+        self.steps: deque[StepRecord] = deque(maxlen=config.SERVING_STEPS_KEPT)
+        self._ids = itertools.count(1)
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    # --- the client side ------------------------------------------------------------------------
+
+    def submit(self, prompt_ids: list[int], params: GenerationParams, session: str = "") -> Request:
+        """Queue a generation; it joins the batch at the next step. Settings are checked here."""
+        decoder = Decoder(self.runner, prompt_ids, params)
+        now = time.perf_counter()
+        record = RequestRecord(next(self._ids), session, len(prompt_ids), submitted=now)
+        request = Request(record, decoder, last_token_at=now)
+        with self._wake:
+            self.requests.append(record)
+            self.waiting.append(request)
+            self._wake.notify_all()
+        return request
+
+    def cancel(self, request: Request) -> None:
+        """The client went away: the row leaves the batch at the next step (a no-op once done)."""
+        request.cancelled = True
+        with self._wake:
+            self._wake.notify_all()
+
+    def stream(self, request: Request) -> Iterator[GenerationState | None]:
+        """The request's states as they come (only the newest when several are waiting: each holds
+        every token so far). Yields None every heartbeat while nothing comes, so that a handler
+        Gradio closes (Stop, a closed tab, a cancelled job) is noticed; closing cancels."""
+        try:
+            while True:
+                try:
+                    item = request.updates.get(timeout=config.SERVING_HEARTBEAT_S)
+                except queue.Empty:
+                    yield None
+                    continue
+                while not isinstance(item, BaseException) and not request.updates.empty():
+                    item = request.updates.get_nowait()
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+                if item.stop_reason:
+                    return
+        finally:
+            self.cancel(request)
+
+    def position(self, request: Request) -> int:
+        """Requests ahead of this one in the queue (0 once it is in the batch)."""
+        with self._wake:
+            return next((i + 1 for i, r in enumerate(self.waiting) if r is request), 0)
+
+    # --- one step -------------------------------------------------------------------------------
+
+    def step(self) -> bool:
+        """Leave, admit, one forward pass for every row, each row chooses. False when idle."""
+        start = time.perf_counter()
+        self._drop_done()
+        group = self._admit()
+        prefill_s = self._prefill(group) if group else 0.0
+        self._drop_done()
+        decode_s = self._decode() if self.rows else 0.0
+        if group or decode_s:
+            self.steps.append(
+                StepRecord(
+                    start=start,
+                    batch=len(self.rows) if decode_s else 0,
+                    decode_s=decode_s,
+                    prefill_rows=len(group),
+                    prefill_tokens=len(group) * max((len(r.decoder.ids) for r in group), default=0),
+                    prefill_s=prefill_s,
+                )
+            )
+        return bool(group or self.rows)
+
+    def _admit(self) -> list[Request]:
+        """Waiting requests, first come first served, while the batch and the prefill budget allow
+        (at least one: a long prompt is never starved)."""
+        group: list[Request] = []
+        with self._wake:
+            while self.waiting and len(self.rows) + len(group) < self.max_batch:
+                request = self.waiting[0]
+                if request.cancelled:
+                    self._finish(self.waiting.popleft(), "cancelled")
+                    continue
+                longest = max(r.record.prompt_tokens for r in [*group, request])
+                if group and longest * (len(group) + 1) > config.PREFILL_TOKENS_PER_STEP:
+                    break
+                group.append(self.waiting.popleft())
+        return group
+
+    def _prefill(self, group: list[Request]) -> float:
+        """All new prompts in one forward pass, padded on the left; each chooses its first token;
+        their cache rows join the batch."""
+        length = max(len(r.decoder.ids) for r in group)
+        input_ids = torch.zeros((len(group), length), dtype=torch.long)
+        mask = torch.zeros((len(group), length), dtype=torch.long)
+        for i, request in enumerate(group):
+            ids = request.decoder.ids
+            input_ids[i, length - len(ids) :] = torch.as_tensor(ids)
+            mask[i, length - len(ids) :] = 1
+            request.record.admitted = time.perf_counter()
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)  # each row counts its own tokens from 0
+        step = self.runner.batch_step(input_ids, mask, positions, self.runner.new_cache())
+        self._merge(group, step.cache, mask)
+        for i, request in enumerate(group):
+            self._publish(request, request.decoder.choose(step.logits[i], request.record.submitted))
+        return step.seconds
+
+    def _merge(self, group: list[Request], cache, mask: torch.Tensor) -> None:
+        """Append the group's cache rows to the batch's, padding the shorter side on the left."""
+        if not self.rows:
+            self.rows, self.cache, self.mask = list(group), cache, mask
+            return
+        length = max(self.mask.shape[1], mask.shape[1])
+
+        def pad(t: torch.Tensor, dim: int) -> torch.Tensor:
+            missing = length - t.shape[dim]
+            if not missing:
+                return t
+            widths = [0, 0] * (t.dim() - 1 - dim) + [missing, 0]  # F.pad lists the last dim first
+            return F.pad(t, widths)
+
+        for old, new in zip(self.cache.layers, cache.layers, strict=True):
+            old.keys = torch.cat([pad(old.keys, 2), pad(new.keys, 2)])
+            old.values = torch.cat([pad(old.values, 2), pad(new.values, 2)])
+        self.mask = torch.cat([pad(self.mask, 1), pad(mask, 1)])
+        self.rows += group
+
+    def _decode(self) -> float:
+        """One forward pass feeding every row its last token; each row chooses its next."""
+        tokens = torch.as_tensor([[r.decoder.new_ids[-1]] for r in self.rows], dtype=torch.long)
+        positions = self.mask.sum(-1, keepdim=True)  # the new token's position: real tokens before it
+        self.mask = torch.cat([self.mask, self.mask.new_ones((len(self.rows), 1))], dim=1)
+        step = self.runner.batch_step(tokens, self.mask, positions, self.cache)
+        for i, request in enumerate(self.rows):
+            self._publish(request, request.decoder.choose(step.logits[i], request.last_token_at))
+        return step.seconds
+
+    def _drop_done(self) -> None:
+        """Finished and cancelled rows leave the batch; columns that are padding in every remaining
+        row go too, so the cache never outgrows the longest live sequence."""
+        for request in self.rows:
+            if request.cancelled and not request.done:
+                self._finish(request, "cancelled")
+        keep = [i for i, r in enumerate(self.rows) if not r.done]
+        if len(keep) == len(self.rows):
+            return
+        if not keep:
+            self.rows, self.cache, self.mask = [], None, None
+            return
+        index = torch.as_tensor(keep)
+        self.rows = [self.rows[i] for i in keep]
+        self.cache.batch_select_indices(index)
+        self.mask = self.mask[index]
+        first = int((self.mask.sum(0) > 0).int().argmax())  # first column any row still reads
+        if first:
+            self.mask = self.mask[:, first:]
+            for layer in self.cache.layers:
+                layer.keys, layer.values = layer.keys[:, :, first:], layer.values[:, :, first:]
+
+    def _publish(self, request: Request, state: GenerationState) -> None:
+        now = time.perf_counter()
+        request.last_token_at = now
+        request.record.new_tokens = len(state.tokens)
+        if request.record.first_token is None:
+            request.record.first_token = now
+        request.updates.put(state)
+        if state.stop_reason:
+            self._finish(request, state.stop_reason)
+
+    def _finish(self, request: Request, outcome: str) -> None:
+        request.record.outcome = outcome
+        request.record.finished = time.perf_counter()
+
+    # --- the thread -----------------------------------------------------------------------------
+
+    def start(self) -> Scheduler:
+        self._thread = threading.Thread(target=self._run, name="serving-scheduler", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Finish the thread (tests, shutdown); requests still queued or running get an error."""
+        with self._wake:
+            self._stopping = True
+            self._wake.notify_all()
+        if self._thread is not None:
+            self._thread.join()
+        self._fail_all(RuntimeError("the scheduler stopped"))
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not (self._stopping or self.waiting or self.rows):
+                    self._wake.wait()
+                if self._stopping:
+                    return
+            try:
+                self.step()
+            except Exception as error:  # a failed step fails its requests, not the server
+                self._fail_all(error)
+
+    def _fail_all(self, error: Exception) -> None:
+        with self._wake:
+            failed = [*self.rows, *self.waiting]
+            self.rows, self.cache, self.mask = [], None, None
+            self.waiting.clear()
+        for request in failed:
+            if not request.done:
+                self._finish(request, "error")
+                request.updates.put(error)
+
+    # --- what the Serving view shows ------------------------------------------------------------
+
+    def traffic(self, session: str = "", window_s: float = config.SERVING_WINDOW_S) -> dict:
+        """Recent requests and steps, times in seconds relative to now (negative: in the past).
+        Requests are anonymised: a number, and whether it is the asking session's own."""
+        now = time.perf_counter()
+        since = now - window_s
+
+        def ago(t: float | None) -> float | None:
+            return None if t is None else round(t - now, 4)
+
+        requests = [
+            {
+                "id": r.id,
+                "own": bool(session) and r.session == session,
+                "prompt_tokens": r.prompt_tokens,
+                "new_tokens": r.new_tokens,
+                "submitted": ago(r.submitted),
+                "admitted": ago(r.admitted),
+                "first_token": ago(r.first_token),
+                "finished": ago(r.finished),
+                "outcome": r.outcome,
+            }
+            for r in list(self.requests)
+            if r.finished is None or r.finished >= since
+        ]
+        steps = [
+            {
+                "start": ago(s.start),
+                "batch": s.batch,
+                "decode_ms": s.decode_s * 1000,
+                "prefill_rows": s.prefill_rows,
+                "prefill_ms": s.prefill_s * 1000,
+            }
+            for s in list(self.steps)
+            if s.start >= since
+        ]
+        with self._wake:
+            running, waiting = len(self.rows), len(self.waiting)
+        return {"requests": requests, "steps": steps, "running": running, "waiting": waiting}
+
+
+def scheduler_for(runner) -> Scheduler:
+    """The runner's one scheduler, started on first use."""
+    with runner.lock:
+        if runner.scheduler is None:
+            runner.scheduler = Scheduler(runner).start()
+        return runner.scheduler
+
+
+def check_no_cache_budget(prompt_ids: list[int], params: GenerationParams) -> None:
+    """Without the KV cache every step re-runs the whole sequence: its cost grows as prompt x new
+    tokens, so that product is capped (the cache exists exactly to avoid this)."""
+    cost = len(prompt_ids) * params.max_new_tokens
+    if cost > config.MAX_NO_CACHE_COST:
+        raise ServingError(
+            "serving.error.no_cache_budget",
+            prompt=len(prompt_ids),
+            new=params.max_new_tokens,
+            cost=cost,
+            limit=config.MAX_NO_CACHE_COST,
+        )
+
+
+def generation_stream(
+    runner, prompt_ids: list[int], params: GenerationParams, session: str = ""
+) -> Iterator[GenerationState | None]:
+    """Every generation of the app: through the shared batch (with the KV cache), or, without the
+    cache (the teaching contrast), alone in the caller's thread, one forward at a time between
+    the batch's steps. Yields None while waiting (see ``Scheduler.stream``)."""
+    params.validate()
+    if not params.use_cache:
+        check_no_cache_budget(prompt_ids, params)
+        yield from generate_stream(runner, prompt_ids, params)
+        return
+    scheduler = scheduler_for(runner)
+    yield from scheduler.stream(scheduler.submit(prompt_ids, params, session))
+
+
+def generate(runner, prompt_ids: list[int], params: GenerationParams, session: str = "") -> GenerationState:
+    """Run one generation to the end through the scheduler."""
+    states = (s for s in generation_stream(runner, prompt_ids, params, session) if s is not None)
+    return deque(states, maxlen=1)[0]
+
+
+class Deadline:
+    """A budget for one long request (beam search, the context sweep): ``check()`` between steps
+    raises a sentence once ``limit_s`` has passed."""
+
+    def __init__(self, key: str, limit_s: float = config.MODEL_DEADLINE_S):
+        self.key, self.limit_s = key, limit_s
+        self.start = time.perf_counter()
+
+    def check(self) -> None:
+        if time.perf_counter() - self.start > self.limit_s:
+            raise ServingError(self.key, limit=self.limit_s)
+
+
+# --- simulate a class ---------------------------------------------------------------------------
+
+
+def synthetic_prompts(runner, n: int, prompt_tokens: int) -> list[list[int]]:
+    """``n`` different natural-text prompts of ``prompt_tokens`` tokens (the filler shifted)."""
+    from playground.cost import prompt_of_length
+
+    base = prompt_of_length(runner, prompt_tokens + n)
+    return [base[i : i + prompt_tokens] for i in range(n)]
+
+
+def check_simulation(n: int, prompt_tokens: int, new_tokens: int) -> tuple[int, int, int]:
+    limits = (
+        ("requests", n, config.MAX_SIMULATED_REQUESTS),
+        ("prompt_tokens", prompt_tokens, config.MAX_SIMULATED_PROMPT_TOKENS),
+        ("new_tokens", new_tokens, config.MAX_SIMULATED_NEW_TOKENS),
+    )
+    for name, value, limit in limits:
+        if not 1 <= int(value) <= limit:
+            raise ServingError(f"serving.error.simulate_{name}", limit=limit)
+    return int(n), int(prompt_tokens), int(new_tokens)
+
+
+def _run_simulation(runner, prompts: list[list[int]], params: GenerationParams, batched: bool) -> dict:
+    """Every prompt arrives at t = 0; a private scheduler serves them one at a time, or all
+    continuously batched. Its steps take the model one at a time like the live one's."""
+    scheduler = Scheduler(runner, max_batch=len(prompts) if batched else 1)
+    start = time.perf_counter()
+    requests = [scheduler.submit(p, params) for p in prompts]
+    for request in requests:
+        request.record.submitted = start
+    while scheduler.step():
+        pass
+    total_s = time.perf_counter() - start
+    records = [r.record for r in requests]
+    tokens = sum(r.new_tokens for r in records)
+    ttft = [r.first_token - r.submitted for r in records]
+    tpot = [(r.finished - r.first_token) / (r.new_tokens - 1) for r in records if r.new_tokens > 1]
+    return {
+        "batched": batched,
+        "requests": [
+            {
+                "id": i + 1,
+                "submitted": 0.0,
+                "admitted": r.admitted - start,
+                "first_token": r.first_token - start,
+                "finished": r.finished - start,
+                "new_tokens": r.new_tokens,
+            }
+            for i, r in enumerate(records)
+        ],
+        "steps": [
+            {"start": s.start - start, "batch": s.batch, "decode_ms": s.decode_s * 1000}
+            for s in scheduler.steps
+        ],
+        "ttft_s": sum(ttft) / len(ttft),
+        "tpot_s": sum(tpot) / len(tpot) if tpot else 0.0,
+        "total_s": total_s,
+        "tokens": tokens,
+        "tokens_per_s": tokens / total_s if total_s else 0.0,
+    }
+
+
+def simulate_class(runner, n: int, prompt_tokens: int, new_tokens: int) -> dict:
+    """N synthetic greedy requests of ``new_tokens`` each (EOS suppressed, so every one is the same
+    work), served one at a time and then continuously batched. TTFT and TPOT are means over the
+    requests (TPOT: time per output token after the first); throughput = all tokens / total time."""
+    n, prompt_tokens, new_tokens = check_simulation(n, prompt_tokens, new_tokens)
+    params = GenerationParams(
+        sampling=SamplingParams(temperature=0.0), max_new_tokens=new_tokens, min_new_tokens=new_tokens
+    )
+    prompts = synthetic_prompts(runner, n, prompt_tokens)
+    alone = _run_simulation(runner, prompts, params, batched=False)
+    batched = _run_simulation(runner, prompts, params, batched=True)
+    return {"n": n, "prompt_tokens": prompt_tokens, "new_tokens": new_tokens, "runs": [alone, batched]}
+
+
+# --- series for the Serving view (plain data; playground/charts.py draws them) ------------------
+
+
+def timeline_rows(requests: list[dict], now: float = 0.0) -> list[dict]:
+    """Each request's phases as (phase, start, end): waiting (queued), prefill (until its first
+    token), decoding (until it finished, or ``now`` while it runs). Unfinished phases end at now."""
+    rows = []
+    for r in requests:
+        marks = [r["submitted"], r["admitted"], r["first_token"], r["finished"]]
+        phases = []
+        for phase, start, end in zip(("waiting", "prefill", "decoding"), marks, marks[1:], strict=False):
+            if start is None:
+                break
+            phases.append({"phase": phase, "start": start, "end": now if end is None else end})
+        rows.append(
+            {"id": r["id"], "own": r.get("own", False), "outcome": r.get("outcome"), "phases": phases}
+        )
+    return rows
+
+
+def throughput_bins(steps: list[dict], bin_s: float = 2.0) -> list[dict]:
+    """Tokens/s in bins of ``bin_s``: the server's total (every row's token, first tokens included),
+    and one request's (each running request gets one token per decode step)."""
+    bins: dict[int, dict] = {}
+    for s in steps:
+        b = bins.setdefault(int(s["start"] // bin_s), {"tokens": 0, "steps": 0})
+        b["tokens"] += s["batch"] + s.get("prefill_rows", 0)
+        b["steps"] += 1 if s["batch"] else 0
+    return [
+        {
+            "time": (index + 0.5) * bin_s,
+            "total_tokens_per_s": b["tokens"] / bin_s,
+            "request_tokens_per_s": b["steps"] / bin_s,
+        }
+        for index, b in sorted(bins.items())
+    ]

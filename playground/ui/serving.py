@@ -1,0 +1,131 @@
+"""Serving tab: the server's own traffic live (continuous batching), and "Simulate a class"."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import gradio as gr
+
+from playground import charts, config, serving
+from playground.i18n import t
+from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler, session_of
+
+
+def live_view(runner, request: gr.Request = None):
+    """The last minutes of this server's traffic: summary, request timeline, steps, throughput."""
+    traffic = serving.scheduler_for(runner).traffic(session_of(request))
+    requests, steps = traffic["requests"], traffic["steps"]
+    window = config.SERVING_WINDOW_S
+    if not requests:
+        summary = t("serving.live_empty", window=window)
+    else:
+        summary = t(
+            "serving.live_summary",
+            running=traffic["running"],
+            waiting=traffic["waiting"],
+            window=window,
+            requests=len(requests),
+            own=sum(r["own"] for r in requests),
+            steps=sum(1 for s in steps if s["batch"]),
+            largest=max((s["batch"] for s in steps), default=0),
+            tokens=sum(r["new_tokens"] for r in requests),
+        )
+    x_title = t("serving.chart.seconds_ago")
+    timeline = charts.serving_timeline(serving.timeline_rows(requests), x_title)
+    throughput = charts.serving_throughput(serving.throughput_bins(steps), x_title)
+    return summary, timeline, charts.serving_steps(steps), throughput
+
+
+def simulate(runner, n: float, prompt_tokens: float, new_tokens: float):
+    """Serve N synthetic requests one at a time, then continuously batched; compare."""
+    result = serving.simulate_class(runner, int(n), int(prompt_tokens), int(new_tokens))
+    alone, batched = result["runs"]
+    table = t(
+        "serving.simulate_table",
+        alone=t("serving.run_alone"),
+        batched=t("serving.run_batched"),
+        ttft_a=alone["ttft_s"],
+        ttft_b=batched["ttft_s"],
+        tpot_a=alone["tpot_s"] * 1000,
+        tpot_b=batched["tpot_s"] * 1000,
+        total_a=alone["total_s"],
+        total_b=batched["total_s"],
+        tps_a=alone["tokens_per_s"],
+        tps_b=batched["tokens_per_s"],
+        n=result["n"],
+        new=result["new_tokens"],
+        prompt=result["prompt_tokens"],
+        speedup=alone["total_s"] / batched["total_s"],
+        threads=config.num_threads(),
+    )
+    runs = [
+        {"title": t("serving.run_alone"), "rows": serving.timeline_rows(alone["requests"])},
+        {"title": t("serving.run_batched"), "rows": serving.timeline_rows(batched["requests"])},
+    ]
+    return table, charts.simulated_class(runs)
+
+
+def toggle_timer(active: bool):
+    return gr.Timer(active=bool(active))
+
+
+def build(runner) -> None:
+    refresh_live = handler(partial(live_view, runner))
+    run_simulation = handler(partial(simulate, runner))
+    window = config.SERVING_WINDOW_S
+
+    with gr.Tab(t("tab.serving"), id="serving", elem_id="tab-serving"):
+        gr.Markdown(t("serving.explain"))
+        gr.Markdown(f"{t('serving.live_heading')}\n{t('serving.live_explain', window=window)}")
+        with gr.Row():
+            refresh = gr.Button(t("serving.refresh"), elem_id="sv-refresh", scale=0)
+            auto = gr.Checkbox(
+                value=False,
+                label=t("serving.auto_refresh", seconds=config.SERVING_REFRESH_S),
+                elem_id="sv-auto",
+            )
+        timer = gr.Timer(config.SERVING_REFRESH_S, active=False)
+        summary = gr.Markdown(t("serving.live_empty", window=window), elem_id="sv-summary")
+        timeline = gr.Plot(elem_id="sv-timeline", show_label=False)
+        with gr.Row():
+            steps = gr.Plot(elem_id="sv-steps", show_label=False)
+            throughput = gr.Plot(elem_id="sv-throughput", show_label=False)
+
+        gr.Markdown(f"{t('serving.simulate_heading')}\n{t('serving.simulate_explain')}")
+        with gr.Row():
+            n = gr.Slider(
+                1,
+                config.MAX_SIMULATED_REQUESTS,
+                value=8,
+                step=1,
+                label=t("serving.sim_requests"),
+                elem_id="sv-n",
+            )
+            prompt_tokens = gr.Slider(
+                1,
+                config.MAX_SIMULATED_PROMPT_TOKENS,
+                value=32,
+                step=1,
+                label=t("serving.sim_prompt_tokens"),
+                elem_id="sv-prompt-tokens",
+            )
+            new_tokens = gr.Slider(
+                1,
+                config.MAX_SIMULATED_NEW_TOKENS,
+                value=16,
+                step=1,
+                label=t("serving.sim_new_tokens"),
+                elem_id="sv-new-tokens",
+            )
+            run = gr.Button(t("serving.simulate_run"), variant="primary", elem_id="sv-simulate")  # fmt: skip
+        table = gr.Markdown(t("serving.simulate_empty"), elem_id="sv-simulate-table")
+        simulated = gr.Plot(elem_id="sv-simulated", show_label=False)
+
+    live_outputs = [summary, timeline, steps, throughput]
+    gr.on([refresh.click, timer.tick], refresh_live, outputs=live_outputs, api_visibility="private",
+          show_progress="hidden", **LIGHT_EVENT)  # fmt: skip
+    auto.change(toggle_timer, inputs=[auto], outputs=[timer], api_visibility="private", queue=False)
+    run.click(run_simulation, inputs=[n, prompt_tokens, new_tokens], outputs=[table, simulated],
+              api_visibility="private", show_progress="minimal", **MODEL_EVENT).then(
+        refresh_live, outputs=live_outputs, api_visibility="private", show_progress="hidden", **LIGHT_EVENT
+    )  # fmt: skip
