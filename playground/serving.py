@@ -402,8 +402,9 @@ class Deadline:
     """A budget for one long request (beam search, the context sweep): ``check()`` between steps
     raises a sentence once ``limit_s`` has passed."""
 
-    def __init__(self, key: str, limit_s: float = config.MODEL_DEADLINE_S):
-        self.key, self.limit_s = key, limit_s
+    def __init__(self, key: str, limit_s: float | None = None):
+        self.key = key
+        self.limit_s = config.MODEL_DEADLINE_S if limit_s is None else limit_s
         self.start = time.perf_counter()
 
     def check(self) -> None:

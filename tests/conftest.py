@@ -22,7 +22,10 @@ def real_runner():
     """SmolLM2-135M-Instruct, loaded once (from the converted cache after the first run)."""
     from playground.runner import ModelRunner
 
-    return ModelRunner.load()
+    runner = ModelRunner.load()
+    yield runner
+    if runner.scheduler is not None:  # the serving thread ends before the interpreter does
+        runner.scheduler.stop()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,46 @@
+"""The Serving tab in a real browser: a simulated class drawn both ways, the live view, Stop."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from playground import serving
+
+pytestmark = [pytest.mark.e2e, pytest.mark.real]
+
+
+def test_simulating_a_class_draws_both_timelines_and_the_live_view(page, artifacts):
+    page.get_by_role("tab", name="Serving a class").click()
+    for slider, value in (("#sv-n", "3"), ("#sv-new-tokens", "4"), ("#sv-prompt-tokens", "8")):
+        page.locator(f"{slider} input[type=number]").fill(value)
+        page.locator(f"{slider} input[type=number]").press("Enter")
+    page.locator("#sv-simulate").click()
+    page.locator("#sv-simulated .js-plotly-plot").wait_for(timeout=120_000)
+    table = page.locator("#sv-simulate-table").inner_text()
+    assert "continuously batched" in table and "faster" in table and "3 requests x 4 new tokens" in table
+    assert "The same class served two ways" in page.locator("#sv-simulated").text_content()
+    page.locator("#sv-refresh").click()
+    page.locator("#sv-timeline .js-plotly-plot").wait_for(timeout=60_000)
+    assert "waiting, prefill, decoding" in page.locator("#sv-timeline").text_content()
+    page.screenshot(path=str(artifacts / "serving-tab.png"), full_page=True)
+
+
+def test_stop_takes_the_generation_out_of_the_batch(page, real_runner):
+    scheduler = serving.scheduler_for(real_runner)
+    page.get_by_role("tab", name="Logits to token").click()
+    page.locator("#lg-max-new input[type=number]").fill("256")
+    page.locator("#lg-max-new input[type=number]").press("Enter")
+    page.locator("#lg-min-new input[type=number]").fill("256")
+    page.locator("#lg-min-new input[type=number]").press("Enter")
+    page.locator("#lg-generate").click()
+    page.locator("#lg-generated .pg-gen").first.wait_for(timeout=60_000)
+    request = scheduler.rows[0]
+    page.locator("#lg-stop-generation").click()
+    for _ in range(600):  # bounded: the handler is closed, its request leaves at the next step
+        if request.done:
+            break
+        time.sleep(0.05)
+    assert request.record.outcome == "cancelled"
+    assert len(request.decoder.tokens) < 256

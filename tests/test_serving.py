@@ -1,0 +1,222 @@
+"""Continuous batching: every request in the batch gets what it would get alone."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import torch
+
+from playground import beam, charts, config, cost, serving
+from playground.generation import GenerationParams, generate
+from playground.sampling import SamplingParams
+from playground.serving import Scheduler, ServingError
+
+GREEDY = SamplingParams(temperature=0)
+PROMPTS = [
+    ("The capital of France is", False),
+    ("Once upon a time", True),
+    ("def fibonacci(n):", False),
+    ("Explain in one paragraph why the sky is blue, with the physics.", True),
+    ("1, 2, 3, 4,", False),
+    ("Hi", True),
+    ("Water boils at", False),
+    ("List three colours of the rainbow.", True),
+]
+
+
+def reference_ids(runner, ids, new_tokens) -> list[int]:
+    with torch.inference_mode():
+        out = runner.model.generate(torch.tensor([ids]), do_sample=False, max_new_tokens=new_tokens)
+    return out[0, len(ids) :].tolist()
+
+
+def run_until_idle(scheduler: Scheduler, limit: int = 2_000) -> None:
+    for _ in range(limit):
+        if not scheduler.step():
+            return
+    raise AssertionError("the scheduler did not finish")
+
+
+def test_greedy_in_a_batch_equals_model_generate_for_prompts_joining_at_different_steps(real_runner):
+    new_tokens = 12
+    params = GenerationParams(sampling=GREEDY, max_new_tokens=new_tokens)
+    prompts = [real_runner.tokenize(text, chat=chat).ids for text, chat in PROMPTS]
+    scheduler = Scheduler(real_runner)
+    requests = []
+    for index, ids in enumerate(prompts):
+        requests.append(scheduler.submit(ids, params))
+        if index % 3 != 2:  # some join alone, some together, each at a different step
+            scheduler.step()
+    run_until_idle(scheduler)
+    assert max(s.batch for s in scheduler.steps) >= 4  # they really shared the batch
+    assert {len(p) for p in prompts} != {len(prompts[0])}  # so rows were padded
+    for ids, request in zip(prompts, requests, strict=True):
+        got = [t.id for t in request.decoder.tokens]
+        reference = reference_ids(real_runner, ids, new_tokens)
+        assert got == reference[: len(got)]
+        assert request.record.outcome in ("length", "eos")
+    assert scheduler.rows == [] and scheduler.cache is None  # every row left, the cache with them
+
+
+def test_sampled_request_is_reproducible_by_seed_whatever_else_is_in_the_batch(real_runner):
+    sampled = GenerationParams(
+        sampling=SamplingParams(temperature=1.0, top_p=0.9, repetition_penalty=1.2), max_new_tokens=10, seed=7
+    )
+    ids = real_runner.tokenize("Write a short poem about the sea.", chat=True).ids
+    alone = [t.id for t in generate(real_runner, ids, sampled).tokens]  # the loop without a batch
+
+    scheduler = Scheduler(real_runner)
+    others = [real_runner.tokenize(text).ids for text in ("Hello there", "The weather today is very")]
+    scheduler.submit(others[0], GenerationParams(sampling=GREEDY, max_new_tokens=4))
+    scheduler.step()
+    scheduler.step()
+    request = scheduler.submit(ids, sampled)
+    scheduler.submit(
+        others[1], GenerationParams(sampling=SamplingParams(temperature=1.5), max_new_tokens=15, seed=3)
+    )
+    run_until_idle(scheduler)
+    assert [t.id for t in request.decoder.tokens] == alone
+
+
+def test_stop_strings_min_max_tokens_and_eos_apply_per_request(real_runner):
+    ids = real_runner.tokenize("The capital of France is", chat=False).ids
+    chat_ids = real_runner.tokenize("Say hello.", chat=True).ids
+    cases = [
+        (ids, GenerationParams(sampling=GREEDY, max_new_tokens=20, stop=("ris",))),
+        (ids, GenerationParams(sampling=GREEDY, max_new_tokens=3)),
+        (chat_ids, GenerationParams(sampling=GREEDY, max_new_tokens=40)),  # ends with EOS
+        (chat_ids, GenerationParams(sampling=GREEDY, max_new_tokens=24, min_new_tokens=24)),  # EOS held off
+    ]
+    scheduler = Scheduler(real_runner)
+    requests = [scheduler.submit(p, params) for p, params in cases]
+    run_until_idle(scheduler)
+    reasons = []
+    for (prompt, params), request in zip(cases, requests, strict=True):
+        alone = generate(real_runner, prompt, params)
+        state = request.decoder.state()
+        assert (state.text, state.stop_reason) == (alone.text, alone.stop_reason)
+        assert [t.id for t in state.tokens] == [t.id for t in alone.tokens]
+        reasons.append(state.stop_reason)
+    assert reasons == ["stop", "length", "eos", "length"]
+    assert len(requests[3].decoder.tokens) == 24
+
+
+def test_a_cancelled_request_leaves_the_batch_at_the_next_step(real_runner):
+    scheduler = Scheduler(real_runner)
+    ids = real_runner.tokenize("Tell me a story").ids
+    keep = scheduler.submit(ids, GenerationParams(sampling=GREEDY, max_new_tokens=6, min_new_tokens=6))
+    gone = scheduler.submit(ids, GenerationParams(sampling=GREEDY, max_new_tokens=200, min_new_tokens=200))
+    scheduler.step()
+    assert len(scheduler.rows) == 2
+    scheduler.cancel(gone)
+    scheduler.step()
+    assert scheduler.rows == [keep] and scheduler.cache.layers[0].keys.shape[0] == 1
+    assert gone.record.outcome == "cancelled" and len(gone.decoder.tokens) < 200
+    run_until_idle(scheduler)
+    assert keep.record.outcome == "length"
+
+
+def test_closing_a_stream_cancels_its_request(real_runner):
+    """A handler Gradio closes (Stop, a closed tab) closes the stream: the request is cancelled."""
+    scheduler = serving.scheduler_for(real_runner)
+    params = GenerationParams(sampling=GREEDY, max_new_tokens=200, min_new_tokens=200)
+    request = scheduler.submit(real_runner.tokenize("Count to a thousand").ids, params)
+    stream = scheduler.stream(request)
+    for state in stream:
+        if state is not None and len(state.tokens) >= 2:
+            break
+    stream.close()
+    for _ in range(200):  # bounded: the scheduler drops it at its next step
+        if request.done:
+            break
+        threading.Event().wait(0.05)
+    assert request.record.outcome == "cancelled"
+    assert request not in scheduler.rows
+
+
+def test_a_timing_measurement_pauses_the_batch_and_short_forwards_run_between_steps(real_runner):
+    scheduler = serving.scheduler_for(real_runner)
+    params = GenerationParams(sampling=GREEDY, max_new_tokens=120, min_new_tokens=120)
+    request = scheduler.submit(real_runner.tokenize("Describe a forest").ids, params)
+    stream = scheduler.stream(request)
+    next(s for s in stream if s is not None)  # it is decoding now
+
+    real_runner.forward(real_runner.tokenize("a short forward").ids)
+    assert not request.done  # the forward did not wait for the whole generation
+
+    with real_runner.alone() as waited_s:
+        before = len(scheduler.steps)
+        tokens_before = len(request.decoder.tokens)
+        timeline = cost.timeline(real_runner, real_runner.tokenize("Time me").ids, 4, use_cache=True)
+        # The batch made no token while we measured (at most the one step already in flight
+        # finishes choosing its token): four forwards of ours, none of the batch's.
+        assert len(scheduler.steps) <= before + 1 and len(request.decoder.tokens) <= tokens_before + 1
+    assert waited_s >= 0 and len(timeline.step_s) == 3
+    resumed = next(s for s in stream if s is not None and len(s.tokens) > tokens_before + 1)
+    assert resumed.stop_reason is None  # the batch goes on after the measurement
+    stream.close()
+
+
+def test_generation_without_the_cache_is_capped_with_a_sentence(real_runner):
+    ids = real_runner.tokenize("word " * 200).ids
+    params = GenerationParams(sampling=GREEDY, max_new_tokens=200, use_cache=False)
+    with pytest.raises(ServingError, match="KV cache") as error:
+        next(serving.generation_stream(real_runner, ids, params))
+    assert f"{config.MAX_NO_CACHE_COST:,}" in str(error.value)
+
+
+def test_beam_search_and_the_sweep_stop_at_their_deadline(real_runner, monkeypatch):
+    monkeypatch.setattr(config, "MODEL_DEADLINE_S", 0.0)
+    ids = real_runner.tokenize("The capital of France is").ids
+    with pytest.raises(ServingError, match="Beam search ran past"):
+        beam.beam_search(real_runner, ids, beam.BeamParams(num_beams=2, max_new_tokens=4))
+    with pytest.raises(ServingError, match="context sweep ran past"):
+        cost.context_sweep(real_runner, [8, 16], 1)
+
+
+def test_simulated_class_serves_everyone_both_ways(real_runner):
+    result = serving.simulate_class(real_runner, 3, 8, 4)
+    alone, batched = result["runs"]
+    for run in (alone, batched):
+        assert run["tokens"] == 3 * 4 and len(run["requests"]) == 3
+        assert all(
+            r["submitted"] <= r["admitted"] <= r["first_token"] <= r["finished"] for r in run["requests"]
+        )
+    # One at a time, each request is admitted only once the one before it finished.
+    starts = sorted(r["admitted"] for r in alone["requests"])
+    ends = sorted(r["finished"] for r in alone["requests"])
+    assert all(start >= end for start, end in zip(starts[1:], ends, strict=False))
+    # Batched, all three were prefilled together, before any had its first token.
+    assert max(r["admitted"] for r in batched["requests"]) < min(
+        r["first_token"] for r in batched["requests"]
+    )
+    with pytest.raises(ServingError, match="learners"):
+        serving.check_simulation(config.MAX_SIMULATED_REQUESTS + 1, 8, 4)
+
+
+def test_serving_series_and_charts_are_well_formed():
+    requests = [
+        {"id": 1, "own": True, "submitted": -5.0, "admitted": -4.0, "first_token": -3.5, "finished": -1.0,
+         "new_tokens": 8, "outcome": "length"},
+        {"id": 2, "own": False, "submitted": -2.0, "admitted": None, "first_token": None, "finished": None,
+         "new_tokens": 0, "outcome": None},
+    ]  # fmt: skip
+    rows = serving.timeline_rows(requests)
+    assert [p["phase"] for p in rows[0]["phases"]] == ["waiting", "prefill", "decoding"]
+    assert rows[1]["phases"] == [{"phase": "waiting", "start": -2.0, "end": 0.0}]  # still waiting now
+    steps = [{"start": -3.0 + i * 0.5, "batch": b, "decode_ms": 20.0 + b, "prefill_rows": 0} for i, b in
+             enumerate([1, 2, 2, 3])]  # fmt: skip
+    bins = serving.throughput_bins(steps, bin_s=1.0)
+    assert sum(b["total_tokens_per_s"] for b in bins) == 8  # every row's token, counted once
+    import plotly.graph_objects as go
+
+    figures = [
+        charts.serving_timeline(rows, "s"),
+        charts.serving_steps(steps),
+        charts.serving_throughput(bins, "s"),
+        charts.simulated_class([{"title": "a", "rows": rows}, {"title": "b", "rows": rows}]),
+    ]
+    for figure in figures:
+        go.Figure(figure.to_dict())  # validated: a wrong property fails here
+    assert len(figures[0].data) == 3 and figures[0].data[0].x[0] == 1.0  # waiting bar, 1 s long
