@@ -304,6 +304,7 @@ class ModelRunner:
                 position_ids=position_ids,
                 past_key_values=cache,
                 use_cache=True,
+                logits_to_keep=1,  # only the last position's scores are needed: skip the rest
             )
             logits = out.logits[:, -1].float()
             seconds = time.perf_counter() - start

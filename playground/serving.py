@@ -29,11 +29,13 @@ batch while it measures.
 from __future__ import annotations
 
 import itertools
+import math
 import queue
 import threading
 import time
 from collections import deque
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 
 import torch
@@ -128,9 +130,11 @@ class Scheduler:
 
     def stream(self, request: Request) -> Iterator[GenerationState | None]:
         """The request's states as they come (only the newest when several are waiting: each holds
-        every token so far). Yields None every heartbeat while nothing comes, so that a handler
-        Gradio closes (Stop, a closed tab, a cancelled job) is noticed; closing cancels."""
+        every token so far). Yields None at once, and every heartbeat while nothing comes: Gradio
+        can only close a handler (Stop, a closed tab, a cancelled job) between two yields, and
+        only once it has yielded once. Closing cancels."""
         try:
+            yield None
             while True:
                 try:
                     item = request.updates.get(timeout=config.SERVING_HEARTBEAT_S)
@@ -390,6 +394,20 @@ def generation_stream(
         return
     scheduler = scheduler_for(runner)
     yield from scheduler.stream(scheduler.submit(prompt_ids, params, session))
+
+
+def throttled(states: Iterator[GenerationState | None], every_s: float = config.SERVING_HEARTBEAT_S):
+    """The newest state at once, then at most every ``every_s`` (None until there is one), and the last:
+    an API client gets its answer without one message per token, and its handler still returns
+    to Gradio often enough to be closed when the client goes away."""
+    latest, last_sent = None, -math.inf
+    with closing(states):  # closing this closes the stream: its request leaves the batch
+        for state in states:
+            latest = state or latest
+            now = time.perf_counter()
+            if (latest is not None and latest.stop_reason) or now - last_sent >= every_s:
+                last_sent = now
+                yield latest
 
 
 def generate(runner, prompt_ids: list[int], params: GenerationParams, session: str = "") -> GenerationState:

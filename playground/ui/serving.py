@@ -1,14 +1,14 @@
 """Serving tab: the server's own traffic live (continuous batching), and "Simulate a class"."""
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: gr.api and events read the gr.Request hint through
+# a partial, which has no module globals to resolve a string annotation in.
 from functools import partial
 
 import gradio as gr
 
 from playground import charts, config, serving
 from playground.i18n import t
-from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler, session_of
+from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, endpoint, handler, session_of
 
 
 def live_view(runner, request: gr.Request = None):
@@ -70,7 +70,7 @@ def toggle_timer(active: bool):
 
 
 def build(runner) -> None:
-    refresh_live = handler(partial(live_view, runner))
+    refresh_live = endpoint(live_view, runner)  # keeps the gr.Request hint: yours are highlighted
     run_simulation = handler(partial(simulate, runner))
     window = config.SERVING_WINDOW_S
 

@@ -44,3 +44,9 @@ def test_stop_takes_the_generation_out_of_the_batch(page, real_runner):
         time.sleep(0.05)
     assert request.record.outcome == "cancelled"
     assert len(request.decoder.tokens) < 256
+    # The Serving view shows this page's own request as its own.
+    page.get_by_role("tab", name="Serving a class").click()
+    page.locator("#sv-refresh").click()
+    page.wait_for_function(
+        "() => (document.querySelector('#sv-timeline')?.textContent || '').includes('(you)')", timeout=60_000
+    )
