@@ -151,11 +151,6 @@ class Scheduler:
         finally:
             self.cancel(request)
 
-    def position(self, request: Request) -> int:
-        """Requests ahead of this one in the queue (0 once it is in the batch)."""
-        with self._wake:
-            return next((i + 1 for i, r in enumerate(self.waiting) if r is request), 0)
-
     # --- one step -------------------------------------------------------------------------------
 
     def step(self) -> bool:
@@ -184,11 +179,11 @@ class Scheduler:
         (at least one: a long prompt is never starved)."""
         group: list[Request] = []
         with self._wake:
+            for request in [r for r in self.waiting if r.cancelled]:  # gone before their turn
+                self.waiting.remove(request)
+                self._finish(request, "cancelled")
             while self.waiting and len(self.rows) + len(group) < self.max_batch:
                 request = self.waiting[0]
-                if request.cancelled:
-                    self._finish(self.waiting.popleft(), "cancelled")
-                    continue
                 longest = max(r.record.prompt_tokens for r in [*group, request])
                 if group and longest * (len(group) + 1) > config.PREFILL_TOKENS_PER_STEP:
                     break

@@ -220,3 +220,18 @@ def test_serving_series_and_charts_are_well_formed():
     for figure in figures:
         go.Figure(figure.to_dict())  # validated: a wrong property fails here
     assert len(figures[0].data) == 3 and figures[0].data[0].x[0] == 1.0  # waiting bar, 1 s long
+
+
+def test_a_request_cancelled_while_waiting_never_reaches_the_batch(real_runner):
+    scheduler = Scheduler(real_runner, max_batch=1)
+    ids = real_runner.tokenize("Hello").ids
+    running = scheduler.submit(ids, GenerationParams(sampling=GREEDY, max_new_tokens=3, min_new_tokens=3))
+    waiting = scheduler.submit(ids, GenerationParams(sampling=GREEDY, max_new_tokens=3))
+    scheduler.step()
+    assert scheduler.rows == [running] and list(scheduler.waiting) == [waiting]  # the batch is full
+    scheduler.cancel(waiting)
+    scheduler.step()
+    assert waiting.record.outcome == "cancelled" and waiting.record.admitted is None
+    assert not scheduler.waiting
+    run_until_idle(scheduler)
+    assert running.record.outcome == "length"
