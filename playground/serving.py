@@ -437,14 +437,12 @@ def synthetic_prompts(runner, n: int, prompt_tokens: int) -> list[list[int]]:
 
 
 def check_simulation(n: int, prompt_tokens: int, new_tokens: int) -> tuple[int, int, int]:
-    limits = (
-        ("requests", n, config.MAX_SIMULATED_REQUESTS),
-        ("prompt_tokens", prompt_tokens, config.MAX_SIMULATED_PROMPT_TOKENS),
-        ("new_tokens", new_tokens, config.MAX_SIMULATED_NEW_TOKENS),
-    )
-    for name, value, limit in limits:
-        if not 1 <= int(value) <= limit:
-            raise ServingError(f"serving.error.simulate_{name}", limit=limit)
+    if not 1 <= int(n) <= config.MAX_SIMULATED_REQUESTS:
+        raise ServingError("serving.error.simulate_requests", limit=config.MAX_SIMULATED_REQUESTS)
+    if not 1 <= int(prompt_tokens) <= config.MAX_SIMULATED_PROMPT_TOKENS:
+        raise ServingError("serving.error.simulate_prompt_tokens", limit=config.MAX_SIMULATED_PROMPT_TOKENS)
+    if not 1 <= int(new_tokens) <= config.MAX_SIMULATED_NEW_TOKENS:
+        raise ServingError("serving.error.simulate_new_tokens", limit=config.MAX_SIMULATED_NEW_TOKENS)
     return int(n), int(prompt_tokens), int(new_tokens)
 
 
