@@ -128,7 +128,7 @@ def strongest_head(weights: torch.Tensor) -> tuple[int, int]:
 
 
 def api_result(maps: AttentionMaps, labels: list[str], layer: int, head: int) -> dict:
-    """The /attention contract of API.md."""
+    """The /attention contract (the README's API section)."""
     return {
         "tokens": labels,
         "num_layers": maps.num_layers,

@@ -1,6 +1,6 @@
 """Which models and tokenizers exist, and how each is found.
 
-Loading order for a model (DESIGN.md):
+Loading order for a model (the README's "How the model is found"):
 1. ``PLAYGROUND_MODEL``: a local folder with a saved model, or the name / Hub id of a registry entry;
 2. the converted local cache (safetensors made once from the GGUF, so later starts are fast);
 3. the Hugging Face Hub, when it is reachable;
