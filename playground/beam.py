@@ -228,7 +228,10 @@ def beam_search(runner, prompt_ids: list[int], params: BeamParams) -> BeamResult
 
 
 def api_result(result: BeamResult, label, decode) -> dict:
-    """The /beam_search contract (the README's API section); ``label(id)`` names a token, ``decode(ids)`` makes text."""
+    """The /beam_search contract (the README's API section).
+
+    ``label(id)`` names a token, ``decode(ids)`` makes text.
+    """
     return {
         "nodes": [
             {

@@ -266,7 +266,10 @@ def sweep_row(runner, shape: ModelShape, tokens: int, repeats: int) -> dict:
 
 
 def context_sweep(runner, lengths: list[int], repeats: int, progress=None) -> dict:
-    """The /context_cost contract (the README's API section); ``progress(fraction, text)`` is told after each length."""
+    """The /context_cost contract (the README's API section).
+
+    ``progress(fraction, text)`` is told after each length.
+    """
     from playground.serving import Deadline
 
     shape = ModelShape.of(runner.model, runner.name)

@@ -70,8 +70,10 @@ class TokenizeResult:
         return len(self.text.encode("utf-8"))
 
     def to_api(self, limit: int = config.MAX_API_TOKENS_LISTED) -> dict:
-        """The /tokenize contract (the README's API section) (plus readable labels): the first ``limit`` tokens are
-        listed, the counts stay exact, and ``tokens_left_out`` (with a sentence) says how many more."""
+        """The /tokenize contract of the README's API section, plus readable labels.
+
+        The first ``limit`` tokens are listed, the counts stay exact, and ``tokens_left_out`` (with a
+        sentence) says how many more."""
         from playground.i18n import t as text
 
         listed = self.tokens[:limit]

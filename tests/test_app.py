@@ -1,4 +1,4 @@
-"""The launched app through gradio_client: the /tokenize endpoint of API.md."""
+"""The launched app through gradio_client: the /tokenize endpoint of the README."""
 
 from __future__ import annotations
 
