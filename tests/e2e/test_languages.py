@@ -11,7 +11,7 @@ from playground import i18n
 
 pytestmark = [pytest.mark.e2e, pytest.mark.real]
 
-TABS = ["tokenizer", "logits", "attention", "inside", "decode", "beam", "context"]
+TABS = ["tokenizer", "logits", "attention", "inside", "decode", "serving", "beam", "context"]
 # What each tab draws once it is ready (the first view is computed at start-up).
 READY = {
     "tokenizer": "#tok-cost .js-plotly-plot",
@@ -19,6 +19,7 @@ READY = {
     "attention": "#at-heatmap .js-plotly-plot",
     "inside": "#in-strips .js-plotly-plot",
     "decode": "#tab-decode button",
+    "serving": "#sv-refresh",
     "beam": "#bm-beams input",
     "context": "#cc-projection .js-plotly-plot",
 }
