@@ -70,11 +70,6 @@ def server_settings() -> dict:
     return {"max_file_size": config.MAX_UPLOAD_BYTES, "app_kwargs": {"lifespan": sessions.lifespan}}
 
 
-def launch_settings() -> dict:
-    """``server_settings`` plus what only ``launch`` takes (it resets the session capacity)."""
-    return {**server_settings(), "state_session_capacity": config.MAX_SESSIONS}
-
-
 def create_app(runner, server_name: str = "127.0.0.1", server_port: int = 7860) -> FastAPI:
     """One ASGI app serving every language: English at "/", Telugu at "/te/" (see playground/web.py)."""
     demos = {lang: build_demo(runner, lang) for lang in i18n.LANGUAGES}
