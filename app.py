@@ -95,8 +95,6 @@ def serve(runner, server_name: str, server_port: int) -> web.Server:
 
 
 def main() -> None:
-    import uvicorn
-
     from playground.runner import ModelRunner
 
     runner = ModelRunner.load()
@@ -108,7 +106,7 @@ def main() -> None:
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     app = create_app(runner, host, port)
     print(f"Serving on http://{host}:{port}/ (English) and http://{host}:{port}/te/ (Telugu)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    web.AppServer(web.server_config(app, host, port)).run()
 
 
 if __name__ == "__main__":

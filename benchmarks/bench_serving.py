@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 os.environ.setdefault("PLAYGROUND_OFFLINE", "1")
 
 import torch
+from bench_sessions import Server
 from timing import median_s
 
 from playground.generation import GenerationParams, generate
@@ -33,7 +32,6 @@ from playground.runner import ModelRunner
 from playground.sampling import SamplingParams
 from playground.serving import Scheduler
 
-ROOT = Path(__file__).resolve().parent.parent
 GREEDY = SamplingParams(temperature=0)
 SUBJECTS = [
     "the sea", "a city at night", "the moon", "bread", "a library", "rain", "mountains", "a train",
@@ -109,58 +107,38 @@ def alone(runner, new_tokens: int) -> None:
     print(f"through the scheduler:    {scheduled_s:.2f} s  ({scheduled_s / reference_s:.2f}x generate)")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def launch() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = os.environ | {
-        "GRADIO_SERVER_PORT": str(port),
-        "GRADIO_SERVER_NAME": "127.0.0.1",
-        "PYTHONPATH": str(ROOT),
-    }
-    server = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    for _ in range(600):  # bounded: up to 5 minutes on a loaded machine
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return server, url
-        except OSError:
-            time.sleep(0.5)
-    server.kill()
-    raise RuntimeError("the server did not start")
-
-
 def a_class(n_clients: int, new_tokens: int) -> None:
     from gradio_client import Client
 
-    server, url = launch()
-    try:
-        clients = [Client(url, verbose=False) for _ in range(n_clients)]
-        texts = prompts(n_clients)
+    with tempfile.TemporaryFile("w+") as log:
+        server = Server(stderr=log).wait_ready()
+        try:
+            clients = [Client(server.url, verbose=False) for _ in range(n_clients)]
+            texts = prompts(n_clients)
 
-        def ask(index: int) -> float:
-            text, chat = texts[index]
+            def ask(index: int) -> float:
+                text, chat = texts[index]
+                start = time.perf_counter()
+                answer = clients[index].predict(
+                    prompt=text, chat=chat, temperature=0.0, max_new_tokens=new_tokens,
+                    min_new_tokens=new_tokens, api_name="/generate",
+                )  # fmt: skip
+                if len(answer["tokens"]) != new_tokens:
+                    raise RuntimeError(f"{len(answer['tokens'])} tokens instead of {new_tokens}")
+                return time.perf_counter() - start
+
+            ask(0)  # warm-up
+            alone_s = statistics.median(ask(0) for _ in range(3))
             start = time.perf_counter()
-            answer = clients[index].predict(
-                prompt=text, chat=chat, temperature=0.0, max_new_tokens=new_tokens, min_new_tokens=new_tokens,
-                api_name="/generate",
-            )  # fmt: skip
-            assert len(answer["tokens"]) == new_tokens
-            return time.perf_counter() - start
-
-        ask(0)  # warm-up
-        alone_s = statistics.median(ask(0) for _ in range(3))
-        start = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=n_clients) as pool:
-            latencies = sorted(pool.map(ask, range(n_clients)))
-        wall_s = time.perf_counter() - start
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+            with ThreadPoolExecutor(max_workers=n_clients) as pool:
+                latencies = sorted(pool.map(ask, range(n_clients)))
+            wall_s = time.perf_counter() - start
+        except Exception:
+            log.seek(0)
+            print("the server's error output:\n" + log.read()[-4000:], file=sys.stderr)
+            raise
+        finally:
+            server.close()
     alone_tps = new_tokens / alone_s
     total_tps = n_clients * new_tokens / wall_s
     p95 = latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]

@@ -12,6 +12,7 @@ once every session has expired. The goal: back within 200 MB of the baseline.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import subprocess
@@ -42,9 +43,10 @@ def rss_mb(pid: int) -> float:
 
 
 class Server:
-    """``python app.py`` on a free loopback port, with a short session time limit."""
+    """``python app.py`` in its own process on a free loopback port; with ``ttl_s``, a short session
+    time limit. Its error output goes to ``stderr`` (a file to read when something fails)."""
 
-    def __init__(self, ttl_s: float):
+    def __init__(self, ttl_s: float | None = None, stderr=subprocess.DEVNULL):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = os.environ | {
@@ -53,15 +55,16 @@ class Server:
             "GRADIO_ANALYTICS_ENABLED": "False",
             "PLAYGROUND_OFFLINE": "1",
             "HF_HUB_OFFLINE": "1",
-            "PLAYGROUND_SESSION_TTL_S": str(ttl_s),
             "PYTHONPATH": str(ROOT),
         }
+        if ttl_s is not None:
+            env["PLAYGROUND_SESSION_TTL_S"] = str(ttl_s)
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "app.py")],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=stderr,
         )
 
     def wait_ready(self, timeout_s: float = 180.0) -> Server:
@@ -81,12 +84,23 @@ class Server:
     def rss_mb(self) -> float:
         return rss_mb(self.process.pid)
 
-    def close(self) -> None:
+    def stop(self, timeout_s: float = 20.0) -> float:
+        """SIGTERM, as a Space or Ctrl+C stops it; the seconds it took to exit (killed past ``timeout_s``)."""
+        start = time.monotonic()
         self.process.terminate()
         try:
-            self.process.wait(timeout=20)
+            self.process.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
+            raise RuntimeError(f"the server did not exit within {timeout_s:g} s of SIGTERM") from None
+        return time.monotonic() - start
+
+    def close(self) -> None:
+        """Stop it, whatever it takes (killed if SIGTERM is not enough)."""
+        if self.process.poll() is None:
+            with contextlib.suppress(RuntimeError):
+                self.stop()
 
 
 def one_session(url: str, index: int, telugu_chars: int) -> int:

@@ -24,6 +24,7 @@ HUB_PROBE_TIMEOUT_S = 2.0
 MODEL_CONCURRENCY = 1  # model requests running at once (the model runs one at a time)
 MODEL_QUEUE_MAX_SIZE = 48  # model requests waiting, from every session; more are asked to wait
 MODEL_REQUESTS_PER_SESSION = 2  # one session's model requests waiting or running at once
+SHUTDOWN_GRACE_S = 5  # on SIGTERM, open streams get this long before the server closes them
 LIGHT_QUEUE_MAX_SIZE = 256  # light requests waiting
 QUEUE_MAX_SIZE = MODEL_QUEUE_MAX_SIZE + LIGHT_QUEUE_MAX_SIZE  # Gradio's own bound, over both
 
@@ -57,6 +58,16 @@ def num_threads() -> int:
     if os.environ.get("PLAYGROUND_THREADS"):
         return max(1, int(os.environ["PLAYGROUND_THREADS"]))
     return max(1, len(os.sched_getaffinity(0)))
+
+
+def scheduler_threads() -> int:
+    """Torch threads of the serving scheduler's batch: every core but one, which the web server
+    needs while a class is connected (its event loop, one handler per request, the answers'
+    JSON). On 2 cores a class of 30 finished in 12.0 s with one thread against 14.0 s with two
+    (benchmarks/bench_serving.py). PLAYGROUND_SCHEDULER_THREADS overrides."""
+    if os.environ.get("PLAYGROUND_SCHEDULER_THREADS"):
+        return max(1, int(os.environ["PLAYGROUND_SCHEDULER_THREADS"]))
+    return max(1, num_threads() - 1)
 
 
 # Light events (tokenizing, re-drawing) run this many at once, beside the model pool.
@@ -131,6 +142,7 @@ PLAY_INTERVAL_S = 0.7  # the play button's pace through the generated tokens
 # Serving: continuous batching of every learner's generation (playground/serving.py).
 MAX_BATCH = 32  # rows decoded together; also how many generation handlers the queue runs at once
 PREFILL_TOKENS_PER_STEP = 4_096  # padded prompt tokens admitted in one step (at least one request)
+PREFILL_PASS_TOKENS = 64  # what one more prefill pass costs, in padded tokens (prompts are grouped by length)
 SERVING_HEARTBEAT_S = 0.5  # a waiting handler wakes this often, so a closed one is noticed
 SERVING_REQUESTS_KEPT = 256  # recent requests remembered for the Serving view (a ring buffer)
 SERVING_STEPS_KEPT = 4_096  # recent scheduler steps remembered

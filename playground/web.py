@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import uvicorn
 
-from playground import i18n
+from playground import config, i18n
 
 LANGUAGE_PARAM = "lang"
 LANGUAGE_COOKIE = "playground_lang"
@@ -138,12 +138,39 @@ def _with_headers(send, extra: list[tuple[bytes, bytes]]):
     return send_with_headers
 
 
+def server_config(app, host: str, port: int) -> uvicorn.Config:
+    """How uvicorn serves the app, in the foreground (``python app.py``) or in a thread.
+
+    Open streams (a browser's page, a ``gradio_client``'s event stream) never end by themselves,
+    and uvicorn's graceful shutdown waits for every connection: without a limit, SIGTERM (Ctrl+C,
+    a Space restarting) left the process running. After ``SHUTDOWN_GRACE_S`` it closes them.
+    """
+    return uvicorn.Config(
+        app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=config.SHUTDOWN_GRACE_S
+    )
+
+
+class AppServer(uvicorn.Server):
+    """uvicorn's server that, asked to stop, first tells every mounted Gradio app to end its
+    streams: the heartbeat streams end at once, the event streams tell their clients "Server
+    stopped" (gradio/routes.py, ``heartbeat`` and ``queue_data_helper``). The grace of
+    ``server_config`` covers what is left."""
+
+    async def shutdown(self, sockets=None) -> None:
+        for route in getattr(self.config.app, "routes", []):
+            gradio_app = getattr(route, "app", None)
+            if hasattr(gradio_app, "get_blocks") and hasattr(gradio_app, "stop_event"):
+                gradio_app.get_blocks()._queue.close()
+                gradio_app.stop_event.set()
+        await super().shutdown(sockets)
+
+
 class Server:
     """A uvicorn server for an ASGI app in a background thread (tests, notebooks)."""
 
     def __init__(self, app, host: str, port: int):
         self.host, self.port = host, port
-        self._server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+        self._server = AppServer(server_config(app, host, port))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     @property
