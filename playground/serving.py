@@ -158,7 +158,9 @@ class Scheduler:
         start = time.perf_counter()
         self._drop_done()
         group = self._admit()
-        prefill_s = self._prefill(group) if group else 0.0
+        lengths = [len(r.decoder.ids) for r in group]  # before prefill adds each first token
+        chunks = prefill_chunks(lengths)
+        prefill_s = sum(self._prefill([group[i] for i in chunk]) for chunk in chunks)
         self._drop_done()
         decode_s = self._decode() if self.rows else 0.0
         if group or decode_s:
@@ -168,7 +170,7 @@ class Scheduler:
                     batch=len(self.rows) if decode_s else 0,
                     decode_s=decode_s,
                     prefill_rows=len(group),
-                    prefill_tokens=len(group) * max((len(r.decoder.ids) for r in group), default=0),
+                    prefill_tokens=sum(len(chunk) * max(lengths[i] for i in chunk) for chunk in chunks),
                     prefill_s=prefill_s,
                 )
             )
@@ -191,8 +193,8 @@ class Scheduler:
         return group
 
     def _prefill(self, group: list[Request]) -> float:
-        """All new prompts in one forward pass, padded on the left; each chooses its first token;
-        their cache rows join the batch."""
+        """Prompts of similar length in one forward pass, padded on the left; each chooses its
+        first token; their cache rows join the batch."""
         length = max(len(r.decoder.ids) for r in group)
         input_ids = torch.zeros((len(group), length), dtype=torch.long)
         mask = torch.zeros((len(group), length), dtype=torch.long)
@@ -291,6 +293,8 @@ class Scheduler:
         self._fail_all(RuntimeError("the scheduler stopped"))
 
     def _run(self) -> None:
+        # Thread-local (an OpenMP setting of this thread): the web server keeps the other cores.
+        torch.set_num_threads(config.scheduler_threads())
         while True:
             with self._wake:
                 while not (self._stopping or self.waiting or self.rows):
@@ -352,6 +356,33 @@ class Scheduler:
         with self._wake:
             running, waiting = len(self.rows), len(self.waiting)
         return {"requests": requests, "steps": steps, "running": running, "waiting": waiting}
+
+
+def prefill_chunks(lengths: list[int], overhead: int = config.PREFILL_PASS_TOKENS) -> list[list[int]]:
+    """Split prompts admitted together into forward passes of similar lengths: the indices of
+    ``lengths``, one list per pass.
+
+    One pass pads every prompt to the longest, and padding costs as much as real tokens: thirty
+    prompts of 7 to 39 tokens padded to 39 spend 40% of the pass on padding. Each extra pass costs
+    about ``overhead`` tokens' worth (the weights are read once more). Sorted by length, the split
+    that minimises (rows x longest + overhead) summed over passes is found exactly (dynamic
+    programming over the cut points: a best split of sorted lengths cuts them into runs).
+    """
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    n = len(order)
+    best = [0.0] + [math.inf] * n  # best[j]: cheapest way to prefill the j shortest
+    cut = [0] * (n + 1)
+    for j in range(1, n + 1):
+        longest = lengths[order[j - 1]]  # sorted: the j-th shortest is the longest of any run ending at j
+        for i in range(j):
+            cost = best[i] + (j - i) * longest + overhead
+            if cost < best[j]:
+                best[j], cut[j] = cost, i
+    chunks = []
+    while n:
+        chunks.append(order[cut[n] : n])
+        n = cut[n]
+    return chunks[::-1]
 
 
 def scheduler_for(runner) -> Scheduler:

@@ -235,3 +235,70 @@ def test_a_request_cancelled_while_waiting_never_reaches_the_batch(real_runner):
     assert not scheduler.waiting
     run_until_idle(scheduler)
     assert running.record.outcome == "length"
+
+
+def _cost_of(chunks: list[list[int]], lengths: list[int], overhead: int) -> int:
+    return sum(len(c) * max(lengths[i] for i in c) + overhead for c in chunks)
+
+
+def _cheapest_split(lengths: list[int], overhead: int) -> int:
+    """Every way of cutting the sorted lengths into runs, written out (a reference for the DP)."""
+    ordered = sorted(lengths)
+    best = None
+    for mask in range(1 << max(0, len(ordered) - 1)):
+        cost, start = 0, 0
+        for i in range(len(ordered)):
+            if i == len(ordered) - 1 or mask >> i & 1:
+                cost += (i + 1 - start) * ordered[i] + overhead
+                start = i + 1
+        best = cost if best is None else min(best, cost)
+    return best or 0
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_prefill_chunks_is_the_cheapest_split_and_covers_every_prompt_once(seed):
+    generator = torch.Generator().manual_seed(seed)
+    n = int(torch.randint(1, 9, (1,), generator=generator))
+    lengths = torch.randint(1, 200, (n,), generator=generator).tolist()
+    overhead = [0, 16, 64, 1000][seed % 4]
+    chunks = serving.prefill_chunks(lengths, overhead)
+    assert sorted(i for c in chunks for i in c) == list(range(n))
+    assert _cost_of(chunks, lengths, overhead) == _cheapest_split(lengths, overhead)
+
+
+def test_prefill_chunks_groups_short_and_long_prompts_apart():
+    lengths = [38, 7, 39, 8, 36, 9, 10, 37]
+    chunks = serving.prefill_chunks(lengths, overhead=64)
+    assert [sorted(lengths[i] for i in c) for c in chunks] == [[7, 8, 9, 10], [36, 37, 38, 39]]
+    assert serving.prefill_chunks([], 64) == []
+    assert serving.prefill_chunks([5, 6], overhead=10_000) == [[0, 1]]  # one pass when passes are dear
+
+
+def test_prompts_admitted_together_prefill_in_passes_by_length_and_still_equal_generate(real_runner):
+    new_tokens = 8
+    params = GenerationParams(sampling=GREEDY, max_new_tokens=new_tokens)
+    short = [real_runner.tokenize(text, chat=False).ids for text in ("Hi", "Water boils at", "1, 2, 3,")]
+    long = [real_runner.tokenize(text, chat=True).ids for text in ("Once upon a time", "Name a colour.")]
+    prompts = [short[0], long[0], short[1], long[1], short[2]]
+    scheduler = Scheduler(real_runner)
+    requests = [scheduler.submit(ids, params) for ids in prompts]
+    scheduler.step()
+    first = scheduler.steps[0]
+    assert first.prefill_rows == len(prompts)
+    # Two passes: padded tokens are the short ones to the longest short plus the long ones likewise.
+    assert first.prefill_tokens == 3 * max(map(len, short)) + 2 * max(map(len, long))
+    assert first.prefill_tokens < len(prompts) * max(map(len, prompts))
+    run_until_idle(scheduler)
+    for ids, request in zip(prompts, requests, strict=True):
+        got = [t.id for t in request.decoder.tokens]
+        assert got == reference_ids(real_runner, ids, new_tokens)[: len(got)]
+
+
+def test_the_scheduler_thread_leaves_a_core_to_the_web_server(monkeypatch):
+    monkeypatch.delenv("PLAYGROUND_SCHEDULER_THREADS", raising=False)
+    monkeypatch.setenv("PLAYGROUND_THREADS", "2")
+    assert config.scheduler_threads() == 1
+    monkeypatch.setenv("PLAYGROUND_THREADS", "1")
+    assert config.scheduler_threads() == 1
+    monkeypatch.setenv("PLAYGROUND_SCHEDULER_THREADS", "3")
+    assert config.scheduler_threads() == 3
