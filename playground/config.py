@@ -143,6 +143,9 @@ PLAY_INTERVAL_S = 0.7  # the play button's pace through the generated tokens
 MAX_BATCH = 32  # rows decoded together; also how many generation handlers the queue runs at once
 PREFILL_TOKENS_PER_STEP = 4_096  # padded prompt tokens admitted in one step (at least one request)
 PREFILL_PASS_TOKENS = 64  # what one more prefill pass costs, in padded tokens (prompts are grouped by length)
+# Finished generations' KV-cache rows kept for forks (46 KiB per token for SmolLM2-135M in float32).
+PREFIX_CACHE_BYTES = 128 * 2**20
+PREFIX_CACHE_PER_SESSION = 4
 SERVING_HEARTBEAT_S = 0.5  # a waiting handler wakes this often, so a closed one is noticed
 SERVING_REQUESTS_KEPT = 256  # recent requests remembered for the Serving view (a ring buffer)
 SERVING_STEPS_KEPT = 4_096  # recent scheduler steps remembered

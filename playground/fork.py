@@ -5,12 +5,14 @@ decoding (same sampling settings, engine, stop rules and seed) to continue after
 
     prompt + t_0 ... t_{i-1} + x
 
-given as ``prefix_ids``: the generation loop prefills prompt and prefix in one pass and decodes
-from that KV cache, and its seeded generator skips one draw per prefix token, so forking with
-x = t_i gives back t_{i+1} ... exactly. Both continuations from the fork point on, t_i ... and
-x ..., are then scored by the model's own log-probabilities (one forward pass each over prompt +
-shared tokens + continuation, as ``strategies.token_logprobs``), so their totals compare like for
-like whatever sampling chose them.
+given as ``prefix_ids``; its seeded generator skips one draw per prefix token, so forking with
+x = t_i gives back t_{i+1} ... exactly. Through the serving scheduler, the fork starts from the
+original generation's KV cache (kept when it finished, ``serving.PrefixCache``) and feeds the model
+only x; without a kept cache, prompt and prefix are prefilled in one pass. Both continuations
+from the fork point on, t_i ... and x ..., are then scored by the model's own log-probabilities
+(one forward pass each over prompt + shared tokens + continuation, as
+``strategies.token_logprobs``), so their totals compare like for like whatever sampling chose
+them.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class ForkResult:
     original: Branch
     forked: Branch
     first_difference: int | None  # index (from the fork point) where the branches first differ
+    cached_tokens: int = 0  # tokens before the fork whose KV cache came from the original generation
 
     def to_api(self) -> dict:
         return {
@@ -63,6 +66,7 @@ class ForkResult:
             "original": self.original.to_api(),
             "forked": self.forked.to_api(),
             "first_difference": self.first_difference,
+            "cached_tokens": self.cached_tokens,
         }
 
 
@@ -103,12 +107,13 @@ def fork(
     shared = list(original_ids[:position])
     prefix = check_prefix([*shared, token_id], runner.vocab_size)
     continuation: list[int] = []
+    cached = 0
     if prefix[-1] in runner.eos_token_ids:
         stop_reason = "eos"  # nothing follows the end of the sequence
     elif params.max_new_tokens > len(prefix):
         state = generate(runner, prompt_ids, fork_params(params, prefix))
         continuation = [token.id for token in state.tokens]
-        stop_reason = state.stop_reason
+        stop_reason, cached = state.stop_reason, state.cached_tokens
     else:
         stop_reason = "length"
 
@@ -124,6 +129,7 @@ def fork(
         original=original,
         forked=forked,
         first_difference=first_difference(original.token_ids, forked.token_ids),
+        cached_tokens=cached,
     )
 
 

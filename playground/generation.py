@@ -133,6 +133,7 @@ class GenerationState:
     stop_reason: str | None  # "eos" | "stop" | "length" once finished
     ttft_s: float  # prompt in -> first token chosen
     step_s: tuple[float, ...]  # each later token's time
+    cached_tokens: int = 0  # tokens whose keys and values came from an earlier generation (a fork)
 
     @property
     def elapsed_s(self) -> float:
@@ -156,6 +157,7 @@ class GenerationState:
             "ttft_s": self.ttft_s,
             "tpot_s": self.tpot_s,
             "tokens_per_s": self.tokens_per_s,
+            "cached_tokens": self.cached_tokens,
         }
 
 
@@ -190,6 +192,7 @@ class Decoder:
         self.ttft_s = 0.0
         self.text = ""
         self.stop_reason: str | None = None
+        self.cached_tokens = 0  # set by whoever prefills from a cache (the serving scheduler)
 
     def choose(self, logits: torch.Tensor, started: float) -> GenerationState:
         """Pick the next token from ``logits`` (vocab,) and apply the stop rules; ``started`` is the
@@ -242,7 +245,12 @@ class Decoder:
 
     def state(self) -> GenerationState:
         return GenerationState(
-            tuple(self.tokens), self.text, self.stop_reason, self.ttft_s, tuple(self.step_s)
+            tuple(self.tokens),
+            self.text,
+            self.stop_reason,
+            self.ttft_s,
+            tuple(self.step_s),
+            self.cached_tokens,
         )
 
 

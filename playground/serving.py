@@ -21,6 +21,13 @@ tests compare greedy answers with ``model.generate``). transformers' own continu
 manager (``transformers/generation/continuous_batching``) packs rows into one sequence with a
 paged cache instead; it was tried here and does not fit (see the README).
 
+Prefix caching. A finished generation's keys and values (one row of the batch's cache) are kept
+for a while (``PrefixCache``, bounded in bytes, per session). A fork (a request with
+``prefix_ids``: the prompt, the tokens before the fork point, the token forced there) starts
+from the longest of its session's kept rows that its tokens begin with, and feeds only the rest:
+the same trick serving engines use for shared prefixes (vLLM's automatic prefix caching,
+``vllm/v1/core/kv_cache_manager.py``, ``get_computed_blocks``; SGLang's radix cache).
+
 The model lock is taken one step at a time and in the background (``ModelRunner.hold``), so other
 tabs' short forwards run between steps, and a timing lesson (``ModelRunner.alone``) pauses the
 batch while it measures.
@@ -33,7 +40,7 @@ import math
 import queue
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -63,6 +70,7 @@ class RequestRecord:
     first_token: float | None = None
     finished: float | None = None
     new_tokens: int = 0
+    cached_tokens: int = 0  # prompt tokens whose keys and values were reused (a fork), not prefilled
     outcome: str | None = None  # "eos" | "stop" | "length" | "cancelled" | "error"
 
 
@@ -91,6 +99,67 @@ class Request:
         return self.record.outcome is not None
 
 
+class PrefixCache:
+    """Finished generations' KV-cache rows, so that a fork continues from one instead of
+    prefilling its prompt and shared tokens again.
+
+    An entry is one sequence's keys and values for every layer, (1, kv_heads, length, head_dim)
+    each, stored under its session and the token ids they were computed for. At most
+    ``per_session`` entries per session and ``max_bytes`` in all are kept, the least recently
+    used going first. Only the scheduler's thread uses it.
+    """
+
+    def __init__(
+        self, max_bytes: int = config.PREFIX_CACHE_BYTES, per_session: int = config.PREFIX_CACHE_PER_SESSION
+    ):
+        self.max_bytes, self.per_session = max_bytes, per_session
+        self.entries: OrderedDict[tuple[str, tuple[int, ...]], list[tuple[torch.Tensor, torch.Tensor]]]
+        self.entries = OrderedDict()  # least recently used first
+        self.bytes = 0
+
+    @staticmethod
+    def size(layers) -> int:
+        return sum(t.numel() * t.element_size() for pair in layers for t in pair)
+
+    def put(
+        self, session: str, ids: tuple[int, ...], layers: list[tuple[torch.Tensor, torch.Tensor]]
+    ) -> None:
+        key = (session, ids)
+        if key in self.entries:
+            self._drop(key)
+        if self.size(layers) > self.max_bytes:
+            return
+        self.entries[key] = layers
+        self.bytes += self.size(layers)
+        own = [k for k in self.entries if k[0] == session]
+        for old in own[: max(0, len(own) - self.per_session)]:
+            self._drop(old)
+        while self.bytes > self.max_bytes:
+            self._drop(next(iter(self.entries)))
+
+    def find(
+        self, session: str, ids: list[int]
+    ) -> tuple[int, list[tuple[torch.Tensor, torch.Tensor]] | None]:
+        """The longest run of ``ids`` (all but the last, which must be fed to get logits) that an
+        entry of ``session`` begins with: (its length, the entry), or (0, None)."""
+        best, best_key = 0, None
+        for key in self.entries:
+            if key[0] != session:
+                continue
+            cached = key[1]
+            n = min(len(cached), len(ids) - 1)
+            common = next((i for i in range(n) if cached[i] != ids[i]), n)
+            if common > best:
+                best, best_key = common, key
+        if best_key is None:
+            return 0, None
+        self.entries.move_to_end(best_key)
+        return best, self.entries[best_key]
+
+    def _drop(self, key) -> None:
+        self.bytes -= self.size(self.entries.pop(key))
+
+
 class Scheduler:
     """The running batch and the queue in front of it; ``step()`` is one iteration."""
 
@@ -103,6 +172,7 @@ class Scheduler:
         self.mask: torch.Tensor | None = None  # (rows, length): 1 for a real token, 0 for padding
         self.requests: deque[RequestRecord] = deque(maxlen=config.SERVING_REQUESTS_KEPT)
         self.steps: deque[StepRecord] = deque(maxlen=config.SERVING_STEPS_KEPT)
+        self.prefix_cache = PrefixCache()
         self._ids = itertools.count(1)
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -157,24 +227,30 @@ class Scheduler:
         """Leave, admit, one forward pass for every row, each row chooses. False when idle."""
         start = time.perf_counter()
         self._drop_done()
-        group = self._admit()
+        admitted = self._admit()
+        hits = {id(r): hit for r in admitted if r.decoder.prefix and (hit := self._cached_prefix(r))[1]}
+        group = [r for r in admitted if id(r) not in hits]
         lengths = [len(r.decoder.ids) for r in group]  # before prefill adds each first token
         chunks = prefill_chunks(lengths)
         prefill_s = sum(self._prefill([group[i] for i in chunk]) for chunk in chunks)
+        for request in admitted:
+            if id(request) in hits:
+                prefill_s += self._prefill_from_cache(request, *hits[id(request)])
         self._drop_done()
         decode_s = self._decode() if self.rows else 0.0
-        if group or decode_s:
+        if admitted or decode_s:
             self.steps.append(
                 StepRecord(
                     start=start,
                     batch=len(self.rows) if decode_s else 0,
                     decode_s=decode_s,
-                    prefill_rows=len(group),
-                    prefill_tokens=sum(len(chunk) * max(lengths[i] for i in chunk) for chunk in chunks),
+                    prefill_rows=len(admitted),
+                    prefill_tokens=sum(len(chunk) * max(lengths[i] for i in chunk) for chunk in chunks)
+                    + sum(r.record.prompt_tokens - r.record.cached_tokens for r in admitted if id(r) in hits),
                     prefill_s=prefill_s,
                 )
             )
-        return bool(group or self.rows)
+        return bool(admitted or self.rows)
 
     def _admit(self) -> list[Request]:
         """Waiting requests, first come first served, while the batch and the prefill budget allow
@@ -209,6 +285,41 @@ class Scheduler:
         for i, request in enumerate(group):
             self._publish(request, request.decoder.choose(step.logits[i], request.record.submitted))
         return step.seconds
+
+    def _cached_prefix(self, request: Request) -> tuple[int, list | None]:
+        return self.prefix_cache.find(request.record.session, request.decoder.ids)
+
+    def _prefill_from_cache(self, request: Request, length: int, layers) -> float:
+        """A fork: the first ``length`` tokens' keys and values are an earlier generation's; only
+        the rest (at least the forced token) goes through the model, then the row joins the batch."""
+        ids = request.decoder.ids
+        request.record.admitted = time.perf_counter()
+        request.record.cached_tokens = request.decoder.cached_tokens = length
+        cache = self.runner.new_cache()
+        for index, (keys, values) in enumerate(layers):
+            cache.update(keys[:, :, :length], values[:, :, :length], index)
+        mask = torch.ones((1, len(ids)), dtype=torch.long)
+        positions = torch.arange(length, len(ids)).unsqueeze(0)
+        step = self.runner.batch_step(torch.tensor([ids[length:]]), mask, positions, cache)
+        self._merge([request], step.cache, mask)
+        self._publish(request, request.decoder.choose(step.logits[0], request.record.submitted))
+        return step.seconds
+
+    def _keep_prefix(self, index: int) -> None:
+        """Keep row ``index``'s keys and values (its real columns) for a later fork."""
+        request = self.rows[index]
+        fed = len(request.decoder.ids) - 1  # the last chosen token was never fed
+        real = int(self.mask[index].sum())  # a row's real columns are its last ones (left padding)
+        if not request.record.session or real != fed:
+            return
+        layers = [
+            (
+                layer.keys[index : index + 1, :, -real:].clone(),
+                layer.values[index : index + 1, :, -real:].clone(),
+            )
+            for layer in self.cache.layers
+        ]
+        self.prefix_cache.put(request.record.session, tuple(request.decoder.ids[:fed]), layers)
 
     def _merge(self, group: list[Request], cache, mask: torch.Tensor) -> None:
         """Append the group's cache rows to the batch's, padding the shorter side on the left."""
@@ -249,6 +360,9 @@ class Scheduler:
         keep = [i for i, r in enumerate(self.rows) if not r.done]
         if len(keep) == len(self.rows):
             return
+        for index, request in enumerate(self.rows):
+            if request.done and request.record.outcome in ("eos", "stop", "length"):
+                self._keep_prefix(index)
         if not keep:
             self.rows, self.cache, self.mask = [], None, None
             return
@@ -337,6 +451,7 @@ class Scheduler:
                 "admitted": ago(r.admitted),
                 "first_token": ago(r.first_token),
                 "finished": ago(r.finished),
+                "cached_tokens": r.cached_tokens,
                 "outcome": r.outcome,
             }
             for r in list(self.requests)

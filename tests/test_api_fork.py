@@ -29,11 +29,17 @@ def generate(client, **overrides):
 
 
 @pytest.mark.parametrize("temperature", [0.0, 0.9])
-def test_a_fork_on_the_first_k_tokens_reproduces_the_rest(client, temperature):
-    whole = [t["id"] for t in generate(client, temperature=temperature)["tokens"]]
-    assert len(whole) == 12
+def test_a_fork_on_the_first_k_tokens_reproduces_the_rest_from_the_kept_kv_cache(
+    client, real_runner, temperature
+):
+    answer = generate(client, temperature=temperature)
+    whole = [t["id"] for t in answer["tokens"]]
+    assert len(whole) == 12 and answer["cached_tokens"] == 0
     rest = generate(client, temperature=temperature, max_new_tokens=7, prefix_ids=whole[:5])
     assert [t["id"] for t in rest["tokens"]] == whole[5:]
+    # The same session's generation was kept: prompt and the first 4 tokens were not prefilled again.
+    prompt_tokens = len(real_runner.tokenize("Once upon a time").ids)
+    assert rest["cached_tokens"] == prompt_tokens + 4
 
 
 def test_a_forced_token_changes_what_follows(client, real_runner):

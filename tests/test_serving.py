@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pytest
 import torch
@@ -302,3 +303,86 @@ def test_the_scheduler_thread_leaves_a_core_to_the_web_server(monkeypatch):
     assert config.scheduler_threads() == 1
     monkeypatch.setenv("PLAYGROUND_SCHEDULER_THREADS", "3")
     assert config.scheduler_threads() == 3
+
+
+# --- prefix caching: a fork starts from the original generation's KV cache ----------------------
+
+
+def test_a_fork_starts_from_its_sessions_kept_cache_and_reproduces_the_generation(real_runner):
+    prompt = real_runner.tokenize("Tell me a story about a cat.", chat=True).ids
+    for sampling in (GREEDY, SamplingParams(temperature=0.9, top_p=0.95)):
+        params = GenerationParams(sampling=sampling, max_new_tokens=16, seed=3)
+        scheduler = Scheduler(real_runner)
+        original = scheduler.submit(prompt, params, session="a")
+        run_until_idle(scheduler)
+        ids = [t.id for t in original.decoder.tokens]
+        assert original.record.cached_tokens == 0 and len(ids) == 16
+        (key,) = [k for k in scheduler.prefix_cache.entries]
+        assert key == ("a", tuple(prompt + ids[:-1]))  # every token fed, the last chosen one not
+        for k in (1, 7, 15):
+            fork = scheduler.submit(
+                prompt, replace(params, prefix_ids=tuple(ids[:k]), max_new_tokens=16 - k), "a"
+            )
+            run_until_idle(scheduler)
+            assert fork.record.cached_tokens == fork.decoder.state().cached_tokens == len(prompt) + k - 1
+            assert [t.id for t in fork.decoder.tokens] == ids[k:]
+        other = scheduler.submit(prompt, replace(params, prefix_ids=tuple(ids[:7]), max_new_tokens=9), "b")
+        run_until_idle(scheduler)
+        assert other.record.cached_tokens == 0  # another session's cache is not used
+        assert [t.id for t in other.decoder.tokens] == ids[7:]
+
+
+def test_a_fork_from_the_cache_joins_a_running_batch_and_equals_generate(real_runner):
+    prompt = real_runner.tokenize("The capital of France is").ids
+    params = GenerationParams(sampling=GREEDY, max_new_tokens=10)
+    scheduler = Scheduler(real_runner)
+    original = scheduler.submit(prompt, params, session="s")
+    run_until_idle(scheduler)
+    ids = [t.id for t in original.decoder.tokens]
+    forced = 1000 if ids[3] != 1000 else 1001  # another token there
+    others = [
+        scheduler.submit(real_runner.tokenize(text).ids, params) for text in ("Once upon a time", "1, 2, 3")
+    ]
+    scheduler.step()  # the others are decoding when the fork arrives
+    fork = scheduler.submit(prompt, replace(params, prefix_ids=(*ids[:3], forced), max_new_tokens=6), "s")
+    run_until_idle(scheduler)
+    assert fork.record.cached_tokens == len(prompt) + 3
+    assert max(s.batch for s in scheduler.steps) == 3
+    got = [t.id for t in fork.decoder.tokens]
+    assert got == reference_ids(real_runner, prompt + ids[:3] + [forced], 6)[: len(got)]
+    for request in others:
+        got = [t.id for t in request.decoder.tokens]
+        assert got == reference_ids(real_runner, request.decoder.prompt_ids, 10)[: len(got)]
+
+
+def test_the_prefix_cache_is_bounded_per_session_and_in_bytes():
+    def layers(n: int) -> list:
+        return [(torch.zeros(1, 1, n, 4), torch.zeros(1, 1, n, 4))]  # 32 bytes per token
+
+    cache = serving.PrefixCache(max_bytes=32 * 100, per_session=2)
+    cache.put("a", (1, 2, 3), layers(3))
+    cache.put("a", (1, 2, 4), layers(3))
+    cache.put("a", (1, 2, 5), layers(3))
+    assert [k for k in cache.entries] == [("a", (1, 2, 4)), ("a", (1, 2, 5))]  # the oldest of "a" went
+    assert cache.find("a", [1, 2, 4, 9]) == (3, cache.entries[("a", (1, 2, 4))])
+    assert cache.find("a", [1, 2, 4])[0] == 2  # the last token is always fed
+    assert cache.find("b", [1, 2, 4, 9]) == (0, None)
+    assert cache.find("a", [7, 8]) == (0, None)
+    cache.put("b", tuple(range(98)), layers(98))  # over the byte budget: least recently used go
+    assert cache.bytes <= 32 * 100 and ("b", tuple(range(98))) in cache.entries
+    assert [k[0] for k in cache.entries] == ["b"]
+    cache.put("c", tuple(range(200)), layers(200))  # larger than the whole budget: not kept
+    assert ("c", tuple(range(200))) not in cache.entries and cache.bytes <= 32 * 100
+
+
+def test_cancelled_and_sessionless_requests_leave_no_cache(real_runner):
+    prompt = real_runner.tokenize("Hi").ids
+    params = GenerationParams(sampling=GREEDY, max_new_tokens=30, min_new_tokens=30)
+    scheduler = Scheduler(real_runner)
+    anonymous = scheduler.submit(prompt, params)
+    cancelled = scheduler.submit(prompt, params, session="x")
+    scheduler.step()
+    scheduler.cancel(cancelled)
+    run_until_idle(scheduler)
+    assert anonymous.record.outcome == "length" and cancelled.record.outcome == "cancelled"
+    assert not scheduler.prefix_cache.entries

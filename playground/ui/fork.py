@@ -12,9 +12,9 @@ from functools import partial
 
 import gradio as gr
 
-from playground import config, fork, html, tokens
+from playground import config, fork, html, serving, tokens
 from playground.i18n import t
-from playground.ui.common import MODEL_EVENT, endpoint
+from playground.ui.common import MODEL_EVENT, endpoint, session_of
 
 # A click on a generated token reports its index; the clicked token stays outlined.
 CLICK_JS = """
@@ -59,11 +59,13 @@ def select_token(runner, generation: dict | None, evt: gr.EventData):
     return info, gr.update(choices=choices, value=first_other), position
 
 
-def run_fork(runner, generate, generation: dict | None, position, token_id):
-    """Force ``token_id`` at ``position`` and continue; both branches drawn and summed."""
+def run_fork(runner, generation: dict | None, position, token_id, request: gr.Request = None):
+    """Force ``token_id`` at ``position`` and continue through the shared batch, from the original
+    generation's KV cache when this session's is still kept; both branches drawn and summed."""
     if generation is None or position is None or token_id is None:
         raise fork.ForkError("fork.error.nothing")
     position = int(position)
+    generate = partial(serving.generate, session=session_of(request))
     result = fork.fork(
         runner,
         generation["prompt_ids"],
@@ -100,15 +102,24 @@ def run_fork(runner, generate, generation: dict | None, position, token_id):
         forked_tokens=len(result.forked.token_ids),
         difference=difference,
         new_tokens=len(result.forked.token_ids) - 1,
-        shared=len(result.shared_ids),
+        cache=_cache_sentence(result, len(generation["prompt_ids"])),
     )
     return html.fork_branches(shared, branches, result.first_difference), summary
 
 
-def build_section(runner, generate, generated: gr.HTML, generation: gr.State) -> None:
+def _cache_sentence(result: fork.ForkResult, prompt_tokens: int) -> str:
+    """Whether the fork started from the original's KV cache, and how much it fed the model."""
+    if len(result.forked.token_ids) == 1:  # nothing ran: the forced token ended the generation
+        return ""
+    before = prompt_tokens + len(result.shared_ids)  # the tokens before the forced one
+    if result.cached_tokens:
+        return t("fork.reused", cached=result.cached_tokens, fed=before + 1 - result.cached_tokens)
+    return t("fork.not_reused", shared=len(result.shared_ids))
+
+
+def build_section(runner, generated: gr.HTML, generation: gr.State) -> None:
     """The fork controls below the streamed tokens. ``generated``: the HTML of the tokens (built
-    with ``js_on_load=CLICK_JS``); ``generation``: the last finished generation
-    (``fork.record``); ``generate``: the decoding path the tab's generation uses."""
+    with ``js_on_load=CLICK_JS``); ``generation``: the last finished generation (``fork.record``)."""
     gr.Markdown(f"#### {t('fork.heading')}")
     gr.Markdown(t("fork.explain"), latex_delimiters=[{"left": "$", "right": "$", "display": False}])
     info = gr.Markdown(t("fork.pick_first"), elem_id="fk-info")
@@ -127,7 +138,7 @@ def build_section(runner, generate, generated: gr.HTML, generation: gr.State) ->
         **MODEL_EVENT,
     )
     go.click(
-        endpoint(run_fork, runner, generate),
+        endpoint(run_fork, runner),
         inputs=[generation, position, choice],
         outputs=[branches, summary],
         show_progress="minimal",

@@ -16,7 +16,7 @@ from functools import partial
 import gradio as gr
 
 from playground import charts, config, fork, html, sampling, serving, tokens
-from playground.generation import GenerationParams, generate, parse_stop
+from playground.generation import GenerationParams, parse_stop
 from playground.i18n import t
 from playground.prompts import encode_prompt
 from playground.ui import fork as fork_ui
@@ -392,7 +392,7 @@ def build(runner) -> None:
                 wrap=True,
             )
         generation = gr.State(None)  # the last finished generation, for a fork
-        fork_ui.build_section(runner, generate, generated, generation)
+        fork_ui.build_section(runner, generated, generation)
         gr.api(
             knob_endpoint(next_token, runner, "next_token", ENGINE_PARAM),
             api_name="next_token",

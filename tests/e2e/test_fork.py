@@ -26,6 +26,9 @@ def test_click_a_token_pick_an_alternative_and_see_both_branches(page, artifacts
     page.wait_for_function("() => document.querySelector('#fk-summary').innerText.includes('Forked at')")
     summary = page.locator("#fk-summary").inner_text()
     assert "token #4" in summary and "They first differ at token #4" in summary
+    # The fork started from the original generation's KV cache: only the forced token was fed.
+    assert "started from the original generation's KV cache" in summary
+    assert "fed the model only 1 token(s)" in summary
     rows = page.locator("#fk-branches .pg-fork-row")
     assert rows.count() == 2
     assert rows.nth(0).locator(".pg-fork-head").inner_text().startswith("original")
