@@ -6,9 +6,10 @@
    decoding loop (``generation.generate``), same tokens: what the scheduler costs one learner.
 3. A class: N concurrent ``gradio_client`` clients x T tokens each through a launched server
    (``python app.py`` in its own process): latency p50/p95/max, total tokens/s, and the ratio to
-   one request alone measured through the same server in the same run.
+   one request alone measured through the same server in the same run; ``--rounds`` classes one
+   after another, and again with each ``--scheduler-threads`` value to compare.
 
-    PYTHONPATH=. python benchmarks/bench_serving.py [--clients 30] [--tokens 32]
+    PYTHONPATH=. python benchmarks/bench_serving.py [--clients 30] [--tokens 32] [--scheduler-threads 2]
 """
 
 from __future__ import annotations
@@ -107,11 +108,11 @@ def alone(runner, new_tokens: int) -> None:
     print(f"through the scheduler:    {scheduled_s:.2f} s  ({scheduled_s / reference_s:.2f}x generate)")
 
 
-def a_class(n_clients: int, new_tokens: int) -> None:
+def a_class(n_clients: int, new_tokens: int, rounds: int, env: dict) -> None:
     from gradio_client import Client
 
     with tempfile.TemporaryFile("w+") as log:
-        server = Server(stderr=log).wait_ready()
+        server = Server(stderr=log, env=env).wait_ready()
         try:
             clients = [Client(server.url, verbose=False) for _ in range(n_clients)]
             texts = prompts(n_clients)
@@ -129,10 +130,12 @@ def a_class(n_clients: int, new_tokens: int) -> None:
 
             ask(0)  # warm-up
             alone_s = statistics.median(ask(0) for _ in range(3))
-            start = time.perf_counter()
-            with ThreadPoolExecutor(max_workers=n_clients) as pool:
-                latencies = sorted(pool.map(ask, range(n_clients)))
-            wall_s = time.perf_counter() - start
+            classes = []
+            for _ in range(rounds):
+                start = time.perf_counter()
+                with ThreadPoolExecutor(max_workers=n_clients) as pool:
+                    latencies = sorted(pool.map(ask, range(n_clients)))
+                classes.append((time.perf_counter() - start, latencies))
         except Exception:
             log.seek(0)
             print("the server's error output:\n" + log.read()[-4000:], file=sys.stderr)
@@ -140,15 +143,25 @@ def a_class(n_clients: int, new_tokens: int) -> None:
         finally:
             server.close()
     alone_tps = new_tokens / alone_s
-    total_tps = n_clients * new_tokens / wall_s
-    p95 = latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]
-    print(f"\na class through the launched server: {n_clients} concurrent clients x {new_tokens} tokens")
-    print(f"one request alone (median of 3): {alone_s:.2f} s = {alone_tps:.1f} tokens/s")
+    settings = ", ".join(f"{k}={v}" for k, v in env.items()) or "default settings"
     print(
-        f"latency: p50 {statistics.median(latencies):.2f} s, p95 {p95:.2f} s, max {latencies[-1]:.2f} s; "
-        f"all done in {wall_s:.2f} s"
+        f"\na class through the launched server ({settings}): "
+        f"{n_clients} concurrent clients x {new_tokens} tokens"
     )
-    print(f"total: {total_tps:.1f} tokens/s = {total_tps / alone_tps:.1f}x one request alone")
+    print(f"one request alone (median of 3): {alone_s:.2f} s = {alone_tps:.1f} tokens/s")
+    ratios, p95s = [], []
+    for index, (wall_s, latencies) in enumerate(classes, 1):
+        total_tps = n_clients * new_tokens / wall_s
+        p95 = latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]
+        ratios.append(total_tps / alone_tps)
+        p95s.append(p95)
+        print(
+            f"class {index}: latency p50 {statistics.median(latencies):.2f} s, p95 {p95:.2f} s, "
+            f"max {latencies[-1]:.2f} s; {total_tps:.1f} tokens/s in all = {ratios[-1]:.1f}x one alone"
+        )
+    print(
+        f"median of {rounds}: p95 {statistics.median(p95s):.2f} s, {statistics.median(ratios):.1f}x one alone"
+    )
 
 
 def main() -> None:
@@ -157,6 +170,11 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=32)
     parser.add_argument("--fidelity-prompts", type=int, default=30)
     parser.add_argument("--skip-fidelity", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3, help="classes run one after another")
+    parser.add_argument(
+        "--scheduler-threads", type=int, nargs="*", default=[],
+        help="also run the class with these PLAYGROUND_SCHEDULER_THREADS (default: the app's own)",
+    )  # fmt: skip
     args = parser.parse_args()
     runner = ModelRunner.load()
     print(f"torch threads: {torch.get_num_threads()}")
@@ -164,7 +182,9 @@ def main() -> None:
         fidelity(runner, args.fidelity_prompts, args.tokens)
     alone(runner, args.tokens)
     del runner  # the server below loads its own
-    a_class(args.clients, args.tokens)
+    for threads in [None, *args.scheduler_threads]:
+        env = {} if threads is None else {"PLAYGROUND_SCHEDULER_THREADS": str(threads)}
+        a_class(args.clients, args.tokens, args.rounds, env)
 
 
 if __name__ == "__main__":

@@ -44,21 +44,27 @@ def rss_mb(pid: int) -> float:
 
 class Server:
     """``python app.py`` in its own process on a free loopback port; with ``ttl_s``, a short session
-    time limit. Its error output goes to ``stderr`` (a file to read when something fails)."""
+    time limit; ``env``: more environment variables. Its error output goes to ``stderr`` (a file to
+    read when something fails)."""
 
-    def __init__(self, ttl_s: float | None = None, stderr=subprocess.DEVNULL):
+    def __init__(self, ttl_s: float | None = None, stderr=subprocess.DEVNULL, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = os.environ | {
-            "GRADIO_SERVER_NAME": "127.0.0.1",
-            "GRADIO_SERVER_PORT": str(self.port),
-            "GRADIO_ANALYTICS_ENABLED": "False",
-            "PLAYGROUND_OFFLINE": "1",
-            "HF_HUB_OFFLINE": "1",
-            "PYTHONPATH": str(ROOT),
-        }
+        extra, env = (
+            env or {},
+            os.environ
+            | {
+                "GRADIO_SERVER_NAME": "127.0.0.1",
+                "GRADIO_SERVER_PORT": str(self.port),
+                "GRADIO_ANALYTICS_ENABLED": "False",
+                "PLAYGROUND_OFFLINE": "1",
+                "HF_HUB_OFFLINE": "1",
+                "PYTHONPATH": str(ROOT),
+            },
+        )
         if ttl_s is not None:
             env["PLAYGROUND_SESSION_TTL_S"] = str(ttl_s)
+        env |= extra
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "app.py")],
             cwd=ROOT,
