@@ -99,6 +99,33 @@ def test_a_session_has_at_most_two_model_requests_waiting(gated_app):
     assert client.predict("e", api_name="/model") == "e"  # its turn again once they are done
 
 
+def test_a_full_light_queue_refuses_with_a_sentence_in_the_pages_language(monkeypatch):
+    monkeypatch.setattr(config, "LIGHT_QUEUE_MAX_SIZE", 2)
+    release = threading.Event()
+
+    def slow_light(text: str) -> str:
+        release.wait(timeout=60)
+        return text
+
+    with gr.Blocks() as demo:
+        gr.api(slow_light, api_name="light", concurrency_limit=1)
+    demo.queue()
+    admit_fairly(demo, "te")
+    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    try:
+        jobs = [Client(demo.local_url, verbose=False).submit(f"t{i}", api_name="/light") for i in range(3)]
+        wait_until(
+            lambda: sum(len(q.queue) for q in demo._queue.event_queue_per_concurrency_id.values()) == 2
+        )
+        with pytest.raises(Exception, match="సర్వర్ బిజీగా ఉంది: 2 అభ్యర్థనలు వేచి ఉన్నాయి"):
+            Client(demo.local_url, verbose=False).predict("one too many", api_name="/light")
+        release.set()
+        assert sorted(job.result(timeout=60) for job in jobs) == ["t0", "t1", "t2"]
+    finally:
+        release.set()
+        demo.close()
+
+
 @pytest.mark.real
 def test_the_real_app_tokenizes_while_generations_queue(app_url, tokenizer):
     clients = [Client(app_url, verbose=False) for _ in range(3)]

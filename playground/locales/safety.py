@@ -28,6 +28,7 @@ EN = {
     # Queues (playground/ui/common.py).
     "safety.queue.session_busy": "You already have {limit} model requests waiting. Wait for one of them to finish, then try again.",
     "safety.queue.model_full": "The model is busy with {waiting} waiting requests from other learners. Try again in a minute.",
+    "safety.queue.light_full": "The server is busy: {waiting} requests are waiting. Try again in a few seconds.",
     # Bounded answers.
     "safety.tokens_left_out": "{shown:,} of {total:,} tokens are listed; {left_out:,} more are counted but left out of this answer.",
     # Special tokens typed by a user.
@@ -63,6 +64,7 @@ TE = {
     "safety.param.new_tokens": "కొత్త టోకెన్లు (new tokens)",
     "safety.queue.session_busy": "మీ {limit} మోడల్ అభ్యర్థనలు ఇప్పటికే వేచి ఉన్నాయి. వాటిలో ఒకటి పూర్తయ్యే వరకు ఆగి, మళ్ళీ ప్రయత్నించండి.",
     "safety.queue.model_full": "ఇతర అభ్యాసకుల {waiting} అభ్యర్థనలతో మోడల్ బిజీగా ఉంది. ఒక నిమిషం తర్వాత మళ్ళీ ప్రయత్నించండి.",
+    "safety.queue.light_full": "సర్వర్ బిజీగా ఉంది: {waiting} అభ్యర్థనలు వేచి ఉన్నాయి. కొన్ని సెకన్ల తర్వాత మళ్ళీ ప్రయత్నించండి.",
     "safety.tokens_left_out": "{total:,} టోకెన్లలో {shown:,} మాత్రమే ఇక్కడ చూపించాం; మిగిలిన {left_out:,} లెక్కలో ఉన్నాయి, కానీ ఈ సమాధానంలో లేవు.",
     "safety.parse_special": "నా వచనంలోని స్పెషల్ టోకెన్లను కంట్రోల్ టోకెన్లుగా చదువు (సురక్షితం కాదు: ఇంజెక్షన్ ఏమి చేస్తుందో చూడండి)",
     "safety.injection_heading": "మీ వచనంలోని స్పెషల్ టోకెన్లు కేవలం వచనమే",

@@ -142,8 +142,13 @@ def admit_fairly(demo: gr.Blocks, lang: str) -> gr.Blocks:
                 if len(waiting) >= config.MODEL_QUEUE_MAX_SIZE:
                     sentence = t("safety.queue.model_full", waiting=len(waiting))
                     return False, _refusal(sentence), "validator_error"
-        elif fn is not None and fn.queue and light_requests_waiting(queue) >= config.LIGHT_QUEUE_MAX_SIZE:
-            return False, f"Queue is full: {config.LIGHT_QUEUE_MAX_SIZE} requests are waiting.", "queue_full"
+        elif (
+            fn is not None
+            and fn.queue
+            and (waiting := light_requests_waiting(queue)) >= config.LIGHT_QUEUE_MAX_SIZE
+        ):
+            with i18n.use(lang):
+                return False, _refusal(t("safety.queue.light_full", waiting=waiting)), "validator_error"
         return await push(body, request, username)
 
     queue.push = fair_push
