@@ -7,7 +7,6 @@ the endpoints' signatures are derived from it, so a new stage needs no edit here
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import replace
@@ -29,16 +28,12 @@ from playground.ui.common import (
     prompt_examples,
     session_of,
 )
+from playground.ui.knobs import ENGINE_PARAM, KNOBS, knob_endpoint, knob_sliders, param
+from playground.ui.knobs import sampling_params as _params
 
 DEFAULT_PROMPT = "The capital of France is"
-KNOBS = sampling.knobs()
 STAGE_OF = {s.knob.name: s.name for s in sampling.STAGES.values()}
 ONLY_IN_SHOWN = 8  # tokens named per "keeps, cuts" line
-
-
-def _params(values) -> sampling.SamplingParams:
-    """Slider values, in registry order, as validated SamplingParams."""
-    return sampling.SamplingParams.from_values(**dict(zip([k.name for k in KNOBS], values, strict=True)))
 
 
 def _label(runner):
@@ -247,50 +242,15 @@ def sample_many_api(runner, prompt: str, chat: bool, seed, engine: str, n, **kno
     return sampling.draws_report(draws, _label(runner), config.FINAL_TOKENS_LISTED)
 
 
-_P = inspect.Parameter
-
-
-def _param(name: str, default, annotation) -> inspect.Parameter:
-    return _P(name, _P.POSITIONAL_OR_KEYWORD, default=default, annotation=annotation)
-
-
-def knob_endpoint(fn, runner, name: str, *extra: inspect.Parameter):
-    """``fn`` bound to the runner, with the signature gr.api reads: prompt, chat, every registry knob
-    (its default), seed, then ``extra``. Handler-wrapped, so it answers in the page's language."""
-    parameters = [
-        _P("prompt", _P.POSITIONAL_OR_KEYWORD, annotation=str),
-        _param("chat", False, bool),
-        *[_param(k.name, k.default, int if k.integer else float) for k in KNOBS],
-        _param("seed", 0, int),
-        *extra,
-    ]
-    signature = inspect.Signature(parameters, return_annotation=dict)
-
-    def call(*args, **kwargs):
-        bound = signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        return fn(runner, **bound.arguments)
-
-    if inspect.isgeneratorfunction(fn):  # a streaming endpoint stays a generator for Gradio
-
-        def call(*args, **kwargs):
-            bound = signature.bind(*args, **kwargs)
-            bound.apply_defaults()
-            yield from fn(runner, **bound.arguments)
-
-    call.__name__ = call.__qualname__ = name
-    call.__doc__ = fn.__doc__
-    call.__signature__ = signature
-    call.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": dict}
-    return handler(call)
-
-
-ENGINE_PARAM = _param("engine", sampling.DEFAULT_ENGINE, str)
 # Gradio fills a gr.Request parameter itself (it is no API input): the session, for the Serving view.
-REQUEST_PARAM = _param("request", None, gr.Request)
+REQUEST_PARAM = param("request", None, gr.Request)
 
 
 # --- layout and events ---------------------------------------------------------------------------
+
+
+def _slider_id(knob: sampling.Knob) -> str:
+    return f"lg-{STAGE_OF[knob.name].replace('_', '-')}"
 
 
 def build(runner) -> None:
@@ -328,18 +288,7 @@ def build(runner) -> None:
         sliders = []
         for row_index, row in enumerate((KNOBS[:4], KNOBS[4:])):
             with gr.Row():
-                for knob in row:
-                    low, high, step = knob.slider
-                    sliders.append(
-                        gr.Slider(
-                            low,
-                            high,
-                            value=knob.start,
-                            step=step,
-                            label=t(knob.label),
-                            elem_id=f"lg-{STAGE_OF[knob.name].replace('_', '-')}",
-                        )
-                    )
+                sliders += knob_sliders(row, _slider_id)
                 if row_index == 1:
                     with gr.Column(min_width=160):
                         seed = gr.Number(value=0, precision=0, label=t("logits.seed"), elem_id="lg-seed")
@@ -403,12 +352,12 @@ def build(runner) -> None:
                 generate_api,
                 runner,
                 "generate",
-                _param("max_new_tokens", 32, int),
-                _param("min_new_tokens", 0, int),
-                _param("stop", "", str),
-                _param("use_cache", True, bool),
+                param("max_new_tokens", 32, int),
+                param("min_new_tokens", 0, int),
+                param("stop", "", str),
+                param("use_cache", True, bool),
                 ENGINE_PARAM,
-                _param("prefix_ids", None, list[int] | None),
+                param("prefix_ids", None, list[int] | None),
                 REQUEST_PARAM,
             ),
             api_name="generate",
@@ -416,7 +365,7 @@ def build(runner) -> None:
         )
         gr.api(
             knob_endpoint(
-                sample_many_api, runner, "sample_many", ENGINE_PARAM, _param("n", config.SAMPLE_DRAWS, int)
+                sample_many_api, runner, "sample_many", ENGINE_PARAM, param("n", config.SAMPLE_DRAWS, int)
             ),
             api_name="sample_many",
             **MODEL_EVENT,
