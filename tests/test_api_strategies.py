@@ -5,8 +5,12 @@ from __future__ import annotations
 import pytest
 import torch
 
+from playground import sampling
+
 pytestmark = pytest.mark.real
 
+FIXED_BEFORE = ["prompt", "chat"]
+FIXED_AFTER = ["seed", "max_new_tokens", "num_beams", "num_samples", "engine"]
 FIELDS = {
     "text", "token_ids", "logprob_sum", "logprob_mean", "stop_reason", "seconds", "forward_passes",
     "distinct_bigrams",
@@ -67,3 +71,31 @@ def test_bad_requests_get_a_sentence(client, overrides, message):
     with pytest.raises(Exception, match=message):
         compare(client, **overrides)
     assert len(compare(client, max_new_tokens=2, num_samples=1)["samples"]) == 1
+
+
+def test_the_parameters_are_the_fixed_ones_and_every_registry_knob(client):
+    """The sampling knobs come from the registry: a stage added there is a parameter here."""
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/compare_strategies"]
+    parameters = {p["parameter_name"]: p for p in api["parameters"]}
+    knobs = sampling.knobs()
+    assert list(parameters) == [*FIXED_BEFORE, *[k.name for k in knobs], *FIXED_AFTER]
+    for knob in knobs:
+        assert parameters[knob.name]["parameter_has_default"]
+        assert parameters[knob.name]["parameter_default"] == knob.default
+        assert parameters[knob.name]["python_type"]["type"] == ("int" if knob.integer else "float")
+
+
+@pytest.mark.parametrize("penalty", [{"repetition_penalty": 1.3}, {"presence_penalty": 1.5}])
+def test_a_penalty_changes_the_samples_and_they_stay_reproducible(client, penalty):
+    prompt = "Repeat after me: the cat sat on the mat, the cat sat on the mat,"
+    settings = {"max_new_tokens": 12, "num_beams": 1, "num_samples": 3, "top_p": 1.0, "seed": 5}
+    plain = compare(client, prompt, **settings)
+    penalised = compare(client, prompt, **settings, **penalty)
+    again = compare(client, prompt, **settings, **penalty)
+
+    def ids(result):
+        return [s["token_ids"] for s in result["samples"]]
+
+    assert ids(penalised) != ids(plain)
+    assert ids(again) == ids(penalised)  # the seed makes them repeatable, penalty or not
+    assert penalised["greedy"]["token_ids"] == plain["greedy"]["token_ids"]  # greedy uses no knob

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import gradio as gr
 import pytest
 import torch
 
-from playground import charts, config, i18n, strategies
+from playground import charts, config, i18n, sampling, strategies
 from playground.generation import GenerationParams, generate
 from playground.sampling import SamplingParams
 from playground.ui import beam as beam_ui
@@ -55,6 +56,32 @@ def test_bad_settings_get_a_sentence_in_both_languages(changes, english, telugu)
 def test_the_last_samples_seed_must_fit():
     with pytest.raises(Exception, match="seed"):
         strategies.CompareParams(seed=2**63 - 2, num_samples=4).validate()
+
+
+def test_a_preset_sets_the_knobs_it_names_and_every_other_knob_to_its_default():
+    knobs = sampling.knobs()
+    for name, named in strategies_ui.PRESETS.items():
+        assert set(named) <= {k.name for k in knobs}, name
+        values = strategies_ui.apply_preset(name)
+        assert values == [named.get(k.name, k.default) for k in knobs]
+        SamplingParams.from_values(**dict(zip([k.name for k in knobs], values, strict=True)))
+    assert strategies_ui.apply_preset("plain") == [k.default for k in knobs]
+    top_p = dict(zip([k.name for k in knobs], strategies_ui.apply_preset("top_p"), strict=True))
+    assert top_p == {k.name: k.default for k in knobs} | {"top_p": 0.9}
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_the_section_has_a_slider_per_registry_knob_at_its_default(lang):
+    with i18n.use(lang), gr.Blocks() as demo:
+        beam_inputs = [gr.Textbox(), gr.Checkbox(), gr.Number(), gr.Number(), gr.Number(), gr.Checkbox()]
+        strategies_ui.build_section(None, beam_inputs, gr.State())  # layout only: no model call
+    sliders = {b.elem_id: b for b in demo.blocks.values() if isinstance(b, gr.Slider)}
+    for knob in sampling.knobs():
+        slider = sliders[f"st-{knob.name.replace('_', '-')}"]
+        assert (slider.minimum, slider.maximum, slider.step) == knob.slider
+        assert slider.value == knob.default and slider.label == i18n.t(knob.label, lang=lang)
+    assert {"st-temperature", "st-top-k", "st-top-p", "st-min-p"} <= set(sliders)
+    assert len(sliders) == len(sampling.knobs()) + 1  # and the number of samples
 
 
 def test_locale_keys_and_placeholders_match():
@@ -164,13 +191,14 @@ def test_samples_are_reproducible_and_sample_i_uses_seed_plus_i(real_runner, pro
 def test_the_tree_view_runs_are_reused_by_the_comparison(real_runner):
     beam_inputs = (PROMPT, False, 3, 6, 1.0, False)
     *_, memo = beam_ui.search_tree(real_runner, *beam_inputs, 2)
+    top_p = strategies_ui.apply_preset("top_p")  # every knob, in registry order
     figure, summary, rows, memo_after = strategies_ui.compare_ui(
-        real_runner, memo, *beam_inputs, 2, 1.0, 0, 0.9, 0.0, 0, "transformers"
+        real_runner, memo, *beam_inputs, 2, 0, "transformers", *top_p
     )
     assert memo_after["greedy"] is memo["greedy"] and memo_after["beam"] is memo["beam"]
     assert "Not run again" in summary and "greedy" in summary
     assert len(rows) == 4 and len(figure.data) == 3
     # Other beam settings: nothing to reuse.
-    _, summary, _, _ = strategies_ui.compare_ui(real_runner, memo, PROMPT, False, 2, 6, 1.0, False, 1, 1.0, 0,
-                                                0.9, 0.0, 0, "vllm")  # fmt: skip
+    other = (PROMPT, False, 2, 6, 1.0, False)
+    _, summary, _, _ = strategies_ui.compare_ui(real_runner, memo, *other, 1, 0, "vllm", *top_p)
     assert "Not run again" not in summary

@@ -1,4 +1,8 @@
-"""Greedy, beam search and sampling side by side: a section of the beam tab, and /compare_strategies."""
+"""Greedy, beam search and sampling side by side: a section of the beam tab, and /compare_strategies.
+
+The sampling knobs come from the registry (``sampling.STAGES``, through ``ui/knobs.py``): the
+section's sliders and the endpoint's parameters follow it, so a new stage needs no edit here.
+"""
 
 from __future__ import annotations
 
@@ -10,49 +14,36 @@ from playground import charts, config, strategies
 from playground.i18n import t
 from playground.prompts import encode_prompt
 from playground.sampling import DEFAULT_ENGINE, ENGINES, SamplingParams
-from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, endpoint, handler
+from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
+from playground.ui.knobs import ENGINE_PARAM, KNOBS, knob_endpoint, knob_sliders, param, sampling_params
 
-# What each preset button sets: (temperature, top_k, top_p, min_p).
+# What each preset button sets, by knob name; every knob it does not name goes back to its default.
 PRESETS = {
-    "plain": (1.0, 0, 1.0, 0.0),
-    "top_p": (1.0, 0, 0.9, 0.0),
-    "min_p": (1.0, 0, 1.0, 0.1),
+    "plain": {},
+    "top_p": {"top_p": 0.9},
+    "min_p": {"min_p": 0.1},
 }
+KNOBS_PER_ROW = 4
 
 
 def compare_strategies_api(
     runner,
     prompt: str,
-    chat: bool = False,
-    max_new_tokens: int = config.DEFAULT_COMPARE_NEW_TOKENS,
-    num_beams: int = 4,
-    num_samples: int = config.DEFAULT_COMPARE_SAMPLES,
-    temperature: float = 1.0,
-    top_k: int = 0,
-    top_p: float = 1.0,
-    min_p: float = 0.0,
-    presence_penalty: float = 0.0,
-    frequency_penalty: float = 0.0,
-    repetition_penalty: float = 1.0,
-    engine: str = "transformers",
-    seed: int = 0,
+    chat: bool,
+    seed,
+    max_new_tokens,
+    num_beams,
+    num_samples,
+    engine: str,
+    **knob_values,
 ) -> dict:
     """Greedy, beam search (length penalty 1, no early stopping) and n seeded samples on one
     prompt, each judged by the model's own log-probability of its tokens."""
-    sampling = SamplingParams.from_values(
-        temperature=temperature,
-        top_k=top_k,
-        top_p=top_p,
-        min_p=min_p,
-        presence_penalty=presence_penalty,
-        frequency_penalty=frequency_penalty,
-        repetition_penalty=repetition_penalty,
-    )
     params = strategies.CompareParams(
         max_new_tokens=max_new_tokens,
         num_beams=num_beams,
         num_samples=num_samples,
-        sampling=sampling,
+        sampling=SamplingParams.from_values(**knob_values),
         seed=0 if seed is None else seed,
         engine=engine,
     ).validate()
@@ -89,22 +80,18 @@ def compare_ui(
     length_penalty,
     early_stopping,
     num_samples,
-    temperature,
-    top_k,
-    top_p,
-    min_p,
     seed,
     engine,
+    *values,
 ):
-    """The comparison for the tab's prompt and beam settings; greedy and beam search come from
-    ``memo`` (this session's last tree or comparison) when their inputs are the same."""
+    """The comparison for the tab's prompt and beam settings, with the knobs' ``values`` in registry
+    order; greedy and beam search come from ``memo`` (this session's last tree or comparison) when
+    their inputs are the same."""
     params = strategies.CompareParams(
         max_new_tokens=max_new_tokens,
         num_beams=num_beams,
         num_samples=num_samples,
-        sampling=SamplingParams(
-            temperature=float(temperature), top_k=top_k, top_p=float(top_p), min_p=float(min_p)
-        ),
+        sampling=sampling_params(values),
         seed=0 if seed is None else seed,
         length_penalty=float(length_penalty),
         early_stopping=bool(early_stopping),
@@ -120,9 +107,13 @@ def compare_ui(
     return figure, summary, _rows(comparison), comparison.memo
 
 
-def apply_preset(name: str) -> tuple:
-    """The sliders' values for a preset."""
-    return PRESETS[name]
+def apply_preset(name: str) -> list:
+    """The sliders' values for a preset, in registry order: those it names, the others' defaults."""
+    return [PRESETS[name].get(k.name, k.default) for k in KNOBS]
+
+
+def _slider_id(knob) -> str:
+    return f"st-{knob.name.replace('_', '-')}"
 
 
 def build_section(runner, beam_inputs: list, memo: gr.State) -> None:
@@ -143,13 +134,11 @@ def build_section(runner, beam_inputs: list, memo: gr.State) -> None:
             label=t("strategies.num_samples"),
             elem_id="st-samples",
         )
-        temperature = gr.Slider(
-            0, 2, value=1.0, step=0.05, label=t("strategies.temperature"), elem_id="st-temperature"
-        )
-        top_k = gr.Slider(0, 200, value=0, step=1, label=t("strategies.top_k"), elem_id="st-top-k")
-        top_p = gr.Slider(0.01, 1, value=1.0, step=0.01, label=t("strategies.top_p"), elem_id="st-top-p")
-        min_p = gr.Slider(0, 1, value=0.0, step=0.01, label=t("strategies.min_p"), elem_id="st-min-p")
         seed = gr.Number(value=0, precision=0, label=t("strategies.seed"), elem_id="st-seed")
+    knobs = []
+    for first in range(0, len(KNOBS), KNOBS_PER_ROW):
+        with gr.Row():
+            knobs += knob_sliders(KNOBS[first : first + KNOBS_PER_ROW], _slider_id, at_start=False)
     engine = gr.Radio(list(ENGINES), value=DEFAULT_ENGINE, label=t("engines.engine"), elem_id="st-engine")
     with gr.Row():
         gr.Markdown(t("strategies.presets"))
@@ -169,9 +158,20 @@ def build_section(runner, beam_inputs: list, memo: gr.State) -> None:
         wrap=True,
         elem_id="st-table",
     )
-    gr.api(endpoint(compare_strategies_api, runner), api_name="compare_strategies", **MODEL_EVENT)
+    gr.api(
+        knob_endpoint(
+            compare_strategies_api,
+            runner,
+            "compare_strategies",
+            param("max_new_tokens", config.DEFAULT_COMPARE_NEW_TOKENS, int),
+            param("num_beams", 4, int),
+            param("num_samples", config.DEFAULT_COMPARE_SAMPLES, int),
+            ENGINE_PARAM,
+        ),
+        api_name="compare_strategies",
+        **MODEL_EVENT,
+    )
 
-    knobs = [temperature, top_k, top_p, min_p]
     for name, button in preset_buttons.items():
         button.click(
             handler(partial(apply_preset, name)),
@@ -181,7 +181,7 @@ def build_section(runner, beam_inputs: list, memo: gr.State) -> None:
         )
     go.click(
         handler(partial(compare_ui, runner)),
-        inputs=[memo, *beam_inputs, num_samples, *knobs, seed, engine],
+        inputs=[memo, *beam_inputs, num_samples, seed, engine, *knobs],
         outputs=[plot, summary, table, memo],
         show_progress="minimal",
         api_visibility="private",
