@@ -11,8 +11,13 @@ def test_compare_after_the_tree_reuses_it_and_draws_every_result(page, artifacts
     page.get_by_role("tab", name="Beam search tree").click()
     page.locator("#bm-run").click()
     page.locator("#bm-tree .js-plotly-plot").wait_for()
-    page.locator("#st-preset-top_p").click()
+    penalty = page.locator("#st-repetition-penalty input[type=number]")  # every registry knob has a slider
+    penalty.fill("1.3")
+    penalty.press("Enter")
+    page.wait_for_function("() => document.querySelector('#st-repetition-penalty input').value === '1.3'")
+    page.locator("#st-preset-top_p").click()  # sets top-p, and every other knob back to its default
     page.wait_for_function("() => document.querySelector('#st-top-p input').value === '0.9'")
+    page.wait_for_function("() => document.querySelector('#st-repetition-penalty input').value === '1'")
     page.locator("#st-run").click()
     page.locator("#st-chart .js-plotly-plot").wait_for(timeout=120_000)
     page.wait_for_function("() => document.querySelector('#st-summary').innerText.includes('Not run again')")
