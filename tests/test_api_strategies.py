@@ -9,8 +9,8 @@ from playground import sampling
 
 pytestmark = pytest.mark.real
 
-FIXED_BEFORE = ["prompt", "chat"]
-FIXED_AFTER = ["seed", "max_new_tokens", "num_beams", "num_samples", "engine"]
+FIXED_BEFORE = ["prompt", "chat", "max_new_tokens", "num_beams", "num_samples"]
+FIXED_AFTER = ["engine", "seed"]  # the API contract's order: a client may pass them by position
 FIELDS = {
     "text", "token_ids", "logprob_sum", "logprob_mean", "stop_reason", "seconds", "forward_passes",
     "distinct_bigrams",

@@ -32,14 +32,26 @@ def sampling_params(values: Sequence) -> sampling.SamplingParams:
     return sampling.SamplingParams.from_values(**dict(zip([k.name for k in KNOBS], values, strict=True)))
 
 
-def knob_endpoint(fn, runner, name: str, *extra: inspect.Parameter):
-    """``fn`` bound to the runner, with the signature gr.api reads: prompt, chat, every registry knob
-    (its default), seed, then ``extra``. Handler-wrapped, so it answers in the page's language."""
+SEED_PARAM = param("seed", 0, int)
+
+
+def knob_endpoint(
+    fn,
+    runner,
+    name: str,
+    *extra: inspect.Parameter,
+    before: Sequence[inspect.Parameter] = (),
+    seed: bool = True,
+):
+    """``fn`` bound to the runner, with the signature gr.api reads: prompt, chat, ``before``, every
+    registry knob (its default), seed (unless ``seed=False``: then ``extra`` places it), then
+    ``extra``. Handler-wrapped, so it answers in the page's language."""
     parameters = [
         _P("prompt", _P.POSITIONAL_OR_KEYWORD, annotation=str),
         param("chat", False, bool),
+        *before,
         *[param(k.name, k.default, int if k.integer else float) for k in KNOBS],
-        param("seed", 0, int),
+        *([SEED_PARAM] if seed else []),
         *extra,
     ]
     signature = inspect.Signature(parameters, return_annotation=dict)

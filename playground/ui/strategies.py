@@ -15,7 +15,15 @@ from playground.i18n import t
 from playground.prompts import encode_prompt
 from playground.sampling import DEFAULT_ENGINE, ENGINES, SamplingParams
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
-from playground.ui.knobs import ENGINE_PARAM, KNOBS, knob_endpoint, knob_sliders, param, sampling_params
+from playground.ui.knobs import (
+    ENGINE_PARAM,
+    KNOBS,
+    SEED_PARAM,
+    knob_endpoint,
+    knob_sliders,
+    param,
+    sampling_params,
+)
 
 # What each preset button sets, by knob name; every knob it does not name goes back to its default.
 PRESETS = {
@@ -163,10 +171,15 @@ def build_section(runner, beam_inputs: list, memo: gr.State) -> None:
             compare_strategies_api,
             runner,
             "compare_strategies",
-            param("max_new_tokens", config.DEFAULT_COMPARE_NEW_TOKENS, int),
-            param("num_beams", 4, int),
-            param("num_samples", config.DEFAULT_COMPARE_SAMPLES, int),
             ENGINE_PARAM,
+            SEED_PARAM,
+            # The order of the API contract (a client may pass them by position).
+            before=(
+                param("max_new_tokens", config.DEFAULT_COMPARE_NEW_TOKENS, int),
+                param("num_beams", 4, int),
+                param("num_samples", config.DEFAULT_COMPARE_SAMPLES, int),
+            ),
+            seed=False,
         ),
         api_name="compare_strategies",
         **MODEL_EVENT,
