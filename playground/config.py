@@ -63,8 +63,9 @@ def num_threads() -> int:
 def scheduler_threads() -> int:
     """Torch threads of the serving scheduler's batch: every core but one, which the web server
     needs while a class is connected (its event loop, one handler per request, the answers'
-    JSON). On 2 cores a class of 30 finished in 12.0 s with one thread against 14.0 s with two
-    (benchmarks/bench_serving.py). PLAYGROUND_SCHEDULER_THREADS overrides."""
+    JSON). On 2 cores, 30 gradio_client learners x 32 tokens: p95 13.3-16.1 s with one thread,
+    13.9-22.3 s with two, three classes each in one run (benchmarks/bench_serving.py
+    --scheduler-threads 2). PLAYGROUND_SCHEDULER_THREADS overrides."""
     if os.environ.get("PLAYGROUND_SCHEDULER_THREADS"):
         return max(1, int(os.environ["PLAYGROUND_SCHEDULER_THREADS"]))
     return max(1, num_threads() - 1)
