@@ -231,6 +231,7 @@ class Scheduler:
         hits = {id(r): hit for r in admitted if r.decoder.prefix and (hit := self._cached_prefix(r))[1]}
         group = [r for r in admitted if id(r) not in hits]
         lengths = [len(r.decoder.ids) for r in group]  # before prefill adds each first token
+        fed = sum(len(r.decoder.ids) - hits[id(r)][0] for r in admitted if id(r) in hits)
         chunks = prefill_chunks(lengths)
         prefill_s = sum(self._prefill([group[i] for i in chunk]) for chunk in chunks)
         for request in admitted:
@@ -245,8 +246,7 @@ class Scheduler:
                     batch=len(self.rows) if decode_s else 0,
                     decode_s=decode_s,
                     prefill_rows=len(admitted),
-                    prefill_tokens=sum(len(chunk) * max(lengths[i] for i in chunk) for chunk in chunks)
-                    + sum(r.record.prompt_tokens - r.record.cached_tokens for r in admitted if id(r) in hits),
+                    prefill_tokens=sum(len(chunk) * max(lengths[i] for i in chunk) for chunk in chunks) + fed,
                     prefill_s=prefill_s,
                 )
             )

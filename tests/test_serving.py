@@ -323,8 +323,10 @@ def test_a_fork_starts_from_its_sessions_kept_cache_and_reproduces_the_generatio
             fork = scheduler.submit(
                 prompt, replace(params, prefix_ids=tuple(ids[:k]), max_new_tokens=16 - k), "a"
             )
+            before = len(scheduler.steps)
             run_until_idle(scheduler)
             assert fork.record.cached_tokens == fork.decoder.state().cached_tokens == len(prompt) + k - 1
+            assert scheduler.steps[before].prefill_tokens == 1  # only the last prefix token was fed
             assert [t.id for t in fork.decoder.tokens] == ids[k:]
         other = scheduler.submit(prompt, replace(params, prefix_ids=tuple(ids[:7]), max_new_tokens=9), "b")
         run_until_idle(scheduler)
