@@ -106,7 +106,7 @@ def main() -> None:
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     app = create_app(runner, host, port)
     print(f"Serving on http://{host}:{port}/ (English) and http://{host}:{port}/te/ (Telugu)")
-    web.AppServer(web.server_config(app, host, port)).run()
+    web.AppServer(app, host, port).run()
 
 
 if __name__ == "__main__":

@@ -124,13 +124,13 @@ class PrefixCache:
     def put(
         self, session: str, ids: tuple[int, ...], layers: list[tuple[torch.Tensor, torch.Tensor]]
     ) -> None:
-        key = (session, ids)
+        key, size = (session, ids), self.size(layers)
         if key in self.entries:
             self._drop(key)
-        if self.size(layers) > self.max_bytes:
+        if size > self.max_bytes:
             return
         self.entries[key] = layers
-        self.bytes += self.size(layers)
+        self.bytes += size
         own = [k for k in self.entries if k[0] == session]
         for old in own[: max(0, len(own) - self.per_session)]:
             self._drop(old)
@@ -228,7 +228,11 @@ class Scheduler:
         start = time.perf_counter()
         self._drop_done()
         admitted = self._admit()
-        hits = {id(r): hit for r in admitted if r.decoder.prefix and (hit := self._cached_prefix(r))[1]}
+        hits = {
+            id(r): hit
+            for r in admitted
+            if r.decoder.prefix and (hit := self.prefix_cache.find(r.record.session, r.decoder.ids))[1]
+        }
         group = [r for r in admitted if id(r) not in hits]
         lengths = [len(r.decoder.ids) for r in group]  # before prefill adds each first token
         fed = sum(len(r.decoder.ids) - hits[id(r)][0] for r in admitted if id(r) in hits)
@@ -286,9 +290,6 @@ class Scheduler:
             self._publish(request, request.decoder.choose(step.logits[i], request.record.submitted))
         return step.seconds
 
-    def _cached_prefix(self, request: Request) -> tuple[int, list | None]:
-        return self.prefix_cache.find(request.record.session, request.decoder.ids)
-
     def _prefill_from_cache(self, request: Request, length: int, layers) -> float:
         """A fork: the first ``length`` tokens' keys and values are an earlier generation's; only
         the rest (at least the forced token) goes through the model, then the row joins the batch."""
@@ -308,9 +309,11 @@ class Scheduler:
     def _keep_prefix(self, index: int) -> None:
         """Keep row ``index``'s keys and values (its real columns) for a later fork."""
         request = self.rows[index]
+        if not request.record.session:
+            return
         fed = len(request.decoder.ids) - 1  # the last chosen token was never fed
         real = int(self.mask[index].sum())  # a row's real columns are its last ones (left padding)
-        if not request.record.session or real != fed:
+        if real != fed:
             return
         layers = [
             (

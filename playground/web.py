@@ -138,23 +138,27 @@ def _with_headers(send, extra: list[tuple[bytes, bytes]]):
     return send_with_headers
 
 
-def server_config(app, host: str, port: int) -> uvicorn.Config:
-    """How uvicorn serves the app, in the foreground (``python app.py``) or in a thread.
+class AppServer(uvicorn.Server):
+    """uvicorn serving the app, in the foreground (``python app.py``) or in a thread, that stops
+    promptly on SIGTERM (Ctrl+C, a Space restarting).
 
     Open streams (a browser's page, a ``gradio_client``'s event stream) never end by themselves,
-    and uvicorn's graceful shutdown waits for every connection: without a limit, SIGTERM (Ctrl+C,
-    a Space restarting) left the process running. After ``SHUTDOWN_GRACE_S`` it closes them.
+    and uvicorn's graceful shutdown waits for every connection: the process used to keep running.
+    So, asked to stop, it first tells every mounted Gradio app to end its streams: the heartbeat
+    streams end at once, the event streams tell their clients "Server stopped" (gradio/routes.py,
+    ``heartbeat`` and ``queue_data_helper``); after ``SHUTDOWN_GRACE_S`` uvicorn closes what is left.
     """
-    return uvicorn.Config(
-        app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=config.SHUTDOWN_GRACE_S
-    )
 
-
-class AppServer(uvicorn.Server):
-    """uvicorn's server that, asked to stop, first tells every mounted Gradio app to end its
-    streams: the heartbeat streams end at once, the event streams tell their clients "Server
-    stopped" (gradio/routes.py, ``heartbeat`` and ``queue_data_helper``). The grace of
-    ``server_config`` covers what is left."""
+    def __init__(self, app, host: str, port: int):
+        super().__init__(
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                log_level="warning",
+                timeout_graceful_shutdown=config.SHUTDOWN_GRACE_S,
+            )
+        )
 
     async def shutdown(self, sockets=None) -> None:
         for route in getattr(self.config.app, "routes", []):
@@ -170,7 +174,7 @@ class Server:
 
     def __init__(self, app, host: str, port: int):
         self.host, self.port = host, port
-        self._server = AppServer(server_config(app, host, port))
+        self._server = AppServer(app, host, port)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     @property
