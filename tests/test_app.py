@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from playground import config
+from playground.api.endpoints import ENDPOINTS
 
 pytestmark = pytest.mark.real
 
@@ -16,19 +17,8 @@ def test_app_builds_without_launching(real_runner):
     public = {
         f"/{dep.api_name}" for dep in demo.fns.values() if dep.api_name and dep.api_visibility == "public"
     }
-    assert public == {
-        "/tokenize",
-        "/next_token",
-        "/generate",
-        "/attention",
-        "/beam_search",
-        "/context_cost",
-        "/compare_strategies",
-        "/sample_many",
-        "/logit_lens",
-        "/embeddings",
-        "/generation_attention",
-    }
+    assert public == {f"/{e.name}" for e in ENDPOINTS}
+    assert len(public) == 11
 
 
 def test_tokenize_returns_the_model_tokenizers_ids(client, tokenizer):

@@ -16,21 +16,12 @@ import math
 import httpx
 import pytest
 
+from playground.api import endpoints as declared
+
 pytestmark = pytest.mark.real
 
-# Every public endpoint with numeric inputs (a test below checks that none is missing).
-ENDPOINTS = [
-    "next_token",
-    "generate",
-    "attention",
-    "beam_search",
-    "context_cost",
-    "sample_many",
-    "compare_strategies",
-    "logit_lens",
-    "embeddings",
-    "generation_attention",
-]
+# Every declared endpoint with numeric inputs (a test below checks that none is missing).
+ENDPOINTS = [e.name for e in declared.ENDPOINTS if any(p.type in (int, float) for p in e.params)]
 GOOD_TEXT = {"lengths": "8", "prompt": "The capital of France is", "text": "Hello"}
 JSON_BAD = [1e308, -1e308, "abc", None]  # what gradio_client can send
 RAW_BAD = ["NaN", "Infinity", "-Infinity"]  # raw JSON tokens that the server's JSON parser reads

@@ -5,9 +5,11 @@ from __future__ import annotations
 import gradio as gr
 
 from playground import attention, charts, config, html, tokens
+from playground.api import endpoints as api
 from playground.i18n import t
 from playground.prompts import encode_prompt
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler, prompt_examples
+from playground.ui.endpoints import register
 
 DEFAULT_PROMPT = "The capital of France is"
 METRICS = ("last_focus", "first_token", "previous_token", "entropy")
@@ -64,13 +66,6 @@ def build(runner) -> None:
             return gr.skip(), gr.skip()
         return attention.strongest_head(state["maps"].weights)
 
-    @handler
-    def attention_api(prompt: str, chat: bool = False, layer: int = 0, head: int = -1) -> dict:
-        """Attention weights of one layer and head (-1 = mean over heads) for the prompt."""
-        layer, head = attention.check_layer_head(layer, head, runner.num_layers, runner.num_heads)
-        state = maps_for(prompt, chat)
-        return attention.api_result(state["maps"], state["labels"], layer, head)
-
     first_state = compute(DEFAULT_PROMPT, False)
     first_layer, first_head = attention.strongest_head(first_state["maps"].weights)
     first_heatmap, first_attended, first_grid = render(first_state, first_layer, first_head, True, METRICS[0])
@@ -116,7 +111,7 @@ def build(runner) -> None:
             elem_id="at-metric",
         )
         grid = gr.HTML(first_grid, js_on_load=GRID_JS, elem_id="at-grid")
-        gr.api(attention_api, api_name="attention", **MODEL_EVENT)
+        register([api.ATTENTION], runner)
 
     view = [state, layer, head, skip_first, metric]
     outputs = [heatmap, attended, grid]

@@ -8,10 +8,12 @@ from functools import partial
 import gradio as gr
 
 from playground import beam, charts, config, strategies, tokens
+from playground.api import endpoints as api
 from playground.i18n import t
 from playground.prompts import encode_prompt
 from playground.ui import strategies as strategies_ui
-from playground.ui.common import MODEL_EVENT, endpoint, handler, prompt_examples
+from playground.ui.common import MODEL_EVENT, handler, prompt_examples
+from playground.ui.endpoints import register
 
 DEFAULT_PROMPT = "My favourite food is"  # 3 beams find " pizza! I'm a big fan of", likelier than greedy
 
@@ -86,21 +88,6 @@ def search_tree(runner, prompt, chat, num_beams, max_new_tokens, length_penalty,
     return figure, summary, rows, memo
 
 
-def beam_search_api(
-    runner,
-    prompt: str,
-    chat: bool = False,
-    num_beams: int = 4,
-    max_new_tokens: int = 12,
-    length_penalty: float = 1.0,
-    early_stopping: bool = False,
-) -> dict:
-    """Beam search with the whole tree: every candidate node, and the finished hypotheses best first."""
-    params = _params(num_beams, max_new_tokens, length_penalty, early_stopping)
-    result = beam.beam_search(runner, encode_prompt(runner, prompt, chat), params)
-    return beam.api_result(result, partial(tokens.token_label, runner.tokenizer), partial(_decode, runner))
-
-
 def build(runner) -> None:
     with gr.Tab(t("tab.beam"), id="beam", elem_id="tab-beam"):
         gr.Markdown(t("beam.explain"), latex_delimiters=[{"left": "$", "right": "$", "display": False}])
@@ -146,7 +133,7 @@ def build(runner) -> None:
             elem_id="bm-table",
         )
         memo = gr.State(None)  # this session's last greedy and beam runs, with the inputs they came from
-        gr.api(endpoint(beam_search_api, runner), api_name="beam_search", **MODEL_EVENT)
+        register([api.BEAM_SEARCH], runner)
         beam_inputs = [prompt, chat, num_beams, max_new_tokens, length_penalty, early_stopping]
         strategies_ui.build_section(runner, beam_inputs, memo)
 

@@ -8,9 +8,11 @@ import tempfile
 import gradio as gr
 
 from playground import charts, config, cost
+from playground.api import endpoints as api
 from playground.i18n import t
 from playground.ui import sessions
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
+from playground.ui.endpoints import register
 
 KV_DTYPES = [("float32", 4), ("bfloat16", 2), ("fp8", 1)]
 DEFAULT_PROJECTED = ["SmolLM2-135M", "Llama-3.1-8B", "Qwen2.5-7B-Instruct-1M"]
@@ -20,16 +22,6 @@ GIB = 2**30
 def _weight_dtypes() -> list[tuple[str, float]]:
     """Weight formats and bytes per parameter; dtype names stay as code, "4-bit" is a word."""
     return [("float32", 4.0), ("bfloat16", 2.0), ("int8 / fp8", 1.0), (t("context.dtype_4bit"), 0.5)]
-
-
-def _sweep(runner, lengths: str, repeats, progress=None) -> dict:
-    parsed = cost.parse_lengths(lengths)
-    count = cost.check_repeats(repeats)
-    with runner.alone() as waited_s:  # a timing lesson: the batch pauses while it measures
-        cost.warm_up(runner)
-        result = cost.context_sweep(runner, parsed, count, progress)
-    result["waited_s"] = waited_s
-    return result
 
 
 def _csv(result: dict) -> str:
@@ -50,7 +42,9 @@ def _fits(total_bytes: int) -> str:
 def build(runner) -> None:
     @handler
     def measure(lengths: str, repeats, log_axes: bool, progress=gr.Progress()):  # noqa: B008 (gradio's own pattern)
-        result = _sweep(runner, lengths, repeats, lambda fraction, text: progress(fraction, desc=text))
+        result = api.measure_context_cost(
+            runner, lengths, repeats, lambda fraction, text: progress(fraction, desc=text)
+        )
         match = all(r["kv_cache_bytes"] == r["kv_cache_bytes_formula"] for r in result["rows"])
         note = t(
             "context.method",
@@ -86,11 +80,6 @@ def build(runner) -> None:
             for r in rows
         ]
         return charts.projection(rows, cost.gpus()), table
-
-    @handler
-    def context_cost_api(lengths: str = config.DEFAULT_SWEEP, repeats: int = config.DEFAULT_REPEATS) -> dict:
-        """Prefill, decode with and without the KV cache, and KV-cache bytes, at each context length."""
-        return _sweep(runner, lengths, repeats)
 
     links = ", ".join(f"[{m.name}]({m.source})" for m in cost.known_models().values())
     first_projection, first_table = project(DEFAULT_PROJECTED, 2.0, 2, 1)
@@ -146,7 +135,7 @@ def build(runner) -> None:
             elem_id="cc-projection-table",
         )
         gr.Markdown(t("context.sources", links=links))
-        gr.api(context_cost_api, api_name="context_cost", **MODEL_EVENT)
+        register([api.CONTEXT_COST], runner)
 
     run.click(
         measure,

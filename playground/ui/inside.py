@@ -12,9 +12,11 @@ from functools import partial
 import gradio as gr
 
 from playground import charts, config, html, lens
+from playground.api import endpoints as api
 from playground.i18n import t
 from playground.prompts import encode_prompt
-from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, endpoint, handler, prompt_examples
+from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler, prompt_examples
+from playground.ui.endpoints import register
 
 DEFAULT_PROMPT = "The capital of France is"
 DEFAULT_TOKEN = 3  # " France" in the default prompt: its neighbours are other countries
@@ -143,36 +145,6 @@ def advance(writing: lens.WritingAttention, step: int):
     return step, True, gr.skip(), gr.skip()
 
 
-def logit_lens_api(runner, prompt: str, chat: bool = False, position: int = -1) -> dict:
-    """The model's output head applied after the embedding and after every layer at one position
-    (-1 = the last): top tokens per layer and the final choice's probability and rank."""
-    ids = encode_prompt(runner, prompt, chat, config.MAX_LENS_TOKENS)
-    return lens.logit_lens(runner, lens.prompt_states(runner, ids), position).to_api()
-
-
-def embeddings_api(runner, prompt: str, chat: bool = False, token_index: int = -1, k: int = 10) -> dict:
-    """One prompt token's embedding vector and its k nearest rows of the embedding matrix (cosine)."""
-    ids = encode_prompt(runner, prompt, chat, config.MAX_LENS_TOKENS)
-    return lens.embedding_view(runner, ids, token_index, k).to_api()
-
-
-def generation_attention_api(
-    runner,
-    prompt: str,
-    chat: bool = False,
-    max_new_tokens: int = config.DEFAULT_WRITING_NEW_TOKENS,
-    layer: int = 0,
-    head: int = -1,
-    temperature: float = 0.0,
-    seed: int = 0,
-) -> dict:
-    """Generate (greedy at temperature 0), then each new token's attention row for one layer and head
-    (-1 = mean): row k is the query at prompt_length - 1 + k over every position up to it."""
-    params = lens.writing_params(max_new_tokens, temperature, seed)
-    ids = encode_prompt(runner, prompt, chat, config.MAX_LENS_TOKENS)
-    return lens.generation_attention(runner, ids, params, layer, head).to_api()
-
-
 # --- layout and events -----------------------------------------------------------------------------
 
 
@@ -276,9 +248,7 @@ def build(runner) -> None:
         step_tokens = gr.HTML(first_tokens, elem_id="in-step-tokens")
         writing_plot = gr.Plot(first_figure, elem_id="in-writing", show_label=False)
 
-        gr.api(endpoint(logit_lens_api, runner), api_name="logit_lens", **MODEL_EVENT)
-        gr.api(endpoint(embeddings_api, runner), api_name="embeddings", **MODEL_EVENT)
-        gr.api(endpoint(generation_attention_api, runner), api_name="generation_attention", **MODEL_EVENT)
+        register([api.LOGIT_LENS, api.EMBEDDINGS, api.GENERATION_ATTENTION], runner)
 
     private = {"api_visibility": "private"}
     redraw = {"trigger_mode": "always_last", "show_progress": "hidden", **private, **LIGHT_EVENT}

@@ -7,14 +7,13 @@ the endpoints' signatures are derived from it, so a new stage needs no edit here
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import closing
-from dataclasses import replace
 from functools import partial
 
 import gradio as gr
 
 from playground import charts, config, fork, html, sampling, serving, tokens
+from playground.api import endpoints as api
 from playground.generation import GenerationParams, parse_stop
 from playground.i18n import t
 from playground.prompts import encode_prompt
@@ -28,7 +27,8 @@ from playground.ui.common import (
     prompt_examples,
     session_of,
 )
-from playground.ui.knobs import ENGINE_PARAM, KNOBS, knob_endpoint, knob_sliders, param
+from playground.ui.endpoints import register
+from playground.ui.knobs import KNOBS, knob_sliders
 from playground.ui.knobs import sampling_params as _params
 
 DEFAULT_PROMPT = "The capital of France is"
@@ -186,66 +186,6 @@ def generate_ui(
             yield html.generated_tokens(chips), _status(state, params), rows, finished
 
 
-# --- the endpoints: plain functions whose signatures come from the registry ----------------------
-
-
-def next_token(runner, prompt: str, chat: bool, seed, engine: str, **knob_values) -> dict:
-    """Every sampling stage for the prompt's next token in the engine's order, the final distribution
-    and the drawn token."""
-    params = sampling.SamplingParams.from_values(**knob_values)
-    sampling.get_engine(engine)
-    ids = encode_prompt(runner, prompt, chat)
-    result = sampling.run_pipeline(runner.prefill(ids).logits, ids, [], params, engine)
-    sampled = sampling.draw(result.probs, sampling.make_generator(seed))
-    label = _label(runner)
-    return sampling.report(result, sampled, label, config.STAGE_TOP_LISTED, config.FINAL_TOKENS_LISTED)
-
-
-def generate_api(
-    runner,
-    prompt: str,
-    chat: bool,
-    seed,
-    max_new_tokens,
-    min_new_tokens,
-    stop,
-    use_cache,
-    engine,
-    prefix_ids=None,
-    request=None,
-    **knob_values,
-) -> Iterator[dict]:
-    """Generate with our own decoding loop through the engine's chain (stop strings one per line): text,
-    why it stopped, timings. ``prefix_ids``: tokens taken as given after the prompt (a fork).
-    Streams the newest state now and then; the last one is the answer. Concurrent requests share
-    one batch (continuous batching); a cancelled job leaves it."""
-    values = [knob_values[k.name] for k in KNOBS]
-    params = _generation_params(engine, seed, max_new_tokens, min_new_tokens, stop, use_cache, values)
-    params = replace(params, prefix_ids=tuple(prefix_ids or ())).validate()
-    ids = encode_prompt(runner, prompt, chat)
-    states = serving.throttled(serving.generation_stream(runner, ids, params, session_of(request)))
-    with closing(states):  # Gradio closes this handler when the client goes away
-        for state in states:
-            yield state.to_api() if state else {"text": "", "stop_reason": None, "tokens": []}
-
-
-def sample_many_api(runner, prompt: str, chat: bool, seed, engine: str, n, **knob_values) -> dict:
-    """n seeded draws (one multinomial call) from the engine's final distribution for the prompt's next
-    token, each token's count beside its probability."""
-    params = sampling.SamplingParams.from_values(**knob_values)
-    sampling.get_engine(engine)
-    sampling.make_generator(seed)  # a bad seed or n is refused before the model runs
-    n = sampling.check_draws(n)
-    ids = encode_prompt(runner, prompt, chat)
-    result = sampling.run_pipeline(runner.prefill(ids).logits, ids, [], params, engine, with_entropy=False)
-    draws = sampling.sample_many(result.probs, n, seed)
-    return sampling.draws_report(draws, _label(runner), config.FINAL_TOKENS_LISTED)
-
-
-# Gradio fills a gr.Request parameter itself (it is no API input): the session, for the Serving view.
-REQUEST_PARAM = param("request", None, gr.Request)
-
-
 # --- layout and events ---------------------------------------------------------------------------
 
 
@@ -342,34 +282,7 @@ def build(runner) -> None:
             )
         generation = gr.State(None)  # the last finished generation, for a fork
         fork_ui.build_section(runner, generated, generation)
-        gr.api(
-            knob_endpoint(next_token, runner, "next_token", ENGINE_PARAM),
-            api_name="next_token",
-            **MODEL_EVENT,
-        )
-        gr.api(
-            knob_endpoint(
-                generate_api,
-                runner,
-                "generate",
-                param("max_new_tokens", 32, int),
-                param("min_new_tokens", 0, int),
-                param("stop", "", str),
-                param("use_cache", True, bool),
-                ENGINE_PARAM,
-                param("prefix_ids", None, list[int] | None),
-                REQUEST_PARAM,
-            ),
-            api_name="generate",
-            **GENERATION_EVENT,
-        )
-        gr.api(
-            knob_endpoint(
-                sample_many_api, runner, "sample_many", ENGINE_PARAM, param("n", config.SAMPLE_DRAWS, int)
-            ),
-            api_name="sample_many",
-            **MODEL_EVENT,
-        )
+        register([api.NEXT_TOKEN, api.GENERATE, api.SAMPLE_MANY], runner)
 
     knob_changes = [s.change for s in sliders]
     views = [  # (handler, inputs, outputs, what it redraws on)

@@ -11,19 +11,13 @@ from functools import partial
 import gradio as gr
 
 from playground import charts, config, strategies
+from playground.api import endpoints as api
 from playground.i18n import t
 from playground.prompts import encode_prompt
-from playground.sampling import DEFAULT_ENGINE, ENGINES, SamplingParams
+from playground.sampling import DEFAULT_ENGINE, ENGINES
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
-from playground.ui.knobs import (
-    ENGINE_PARAM,
-    KNOBS,
-    SEED_PARAM,
-    knob_endpoint,
-    knob_sliders,
-    param,
-    sampling_params,
-)
+from playground.ui.endpoints import register
+from playground.ui.knobs import KNOBS, knob_sliders, sampling_params
 
 # What each preset button sets, by knob name; every knob it does not name goes back to its default.
 PRESETS = {
@@ -32,31 +26,6 @@ PRESETS = {
     "min_p": {"min_p": 0.1},
 }
 KNOBS_PER_ROW = 4
-
-
-def compare_strategies_api(
-    runner,
-    prompt: str,
-    chat: bool,
-    seed,
-    max_new_tokens,
-    num_beams,
-    num_samples,
-    engine: str,
-    **knob_values,
-) -> dict:
-    """Greedy, beam search (length penalty 1, no early stopping) and n seeded samples on one
-    prompt, each judged by the model's own log-probability of its tokens."""
-    params = strategies.CompareParams(
-        max_new_tokens=max_new_tokens,
-        num_beams=num_beams,
-        num_samples=num_samples,
-        sampling=SamplingParams.from_values(**knob_values),
-        seed=0 if seed is None else seed,
-        engine=engine,
-    ).validate()
-    ids = encode_prompt(runner, prompt, chat)
-    return strategies.compare(runner, ids, params).to_api()
 
 
 def _rows(comparison: strategies.Comparison) -> list[list]:
@@ -166,24 +135,7 @@ def build_section(runner, beam_inputs: list, memo: gr.State) -> None:
         wrap=True,
         elem_id="st-table",
     )
-    gr.api(
-        knob_endpoint(
-            compare_strategies_api,
-            runner,
-            "compare_strategies",
-            ENGINE_PARAM,
-            SEED_PARAM,
-            # The order of the API contract (a client may pass them by position).
-            before=(
-                param("max_new_tokens", config.DEFAULT_COMPARE_NEW_TOKENS, int),
-                param("num_beams", 4, int),
-                param("num_samples", config.DEFAULT_COMPARE_SAMPLES, int),
-            ),
-            seed=False,
-        ),
-        api_name="compare_strategies",
-        **MODEL_EVENT,
-    )
+    register([api.COMPARE_STRATEGIES], runner)
 
     for name, button in preset_buttons.items():
         button.click(

@@ -7,8 +7,10 @@ from functools import partial
 import gradio as gr
 
 from playground import charts, config, html, models, tokens
+from playground.api import endpoints as api
 from playground.i18n import t
-from playground.ui.common import LIGHT_EVENT, endpoint, examples_for, handler
+from playground.ui.common import LIGHT_EVENT, examples_for, handler
+from playground.ui.endpoints import register
 
 DEFAULT_COMPARE = [name for name, spec in models.TOKENIZERS.items() if spec.kind != "hub"]
 
@@ -30,11 +32,6 @@ def _injection_note(runner, text: str) -> str:
     """How many control tokens the text would hold if typed special tokens were parsed."""
     count = tokens.typed_special_tokens(runner, text)
     return t("safety.injection_found", count=count) if count else ""
-
-
-def tokenize_api(runner, text: str, tokenizer: str = "") -> dict:
-    """Tokenize text with a registry tokenizer ("" = the loaded model's): ids, pieces, offsets."""
-    return tokens.tokenize(runner, text, tokenizer).to_api()
 
 
 def show_tokens(runner, text: str, show_ids: bool, parse_special: bool = False):
@@ -119,7 +116,7 @@ def build(runner) -> None:
         gr.Plot(
             value=charts.language_cost(tokens.language_cost(runner)), elem_id="tok-cost", show_label=False
         )
-        gr.api(endpoint(tokenize_api, runner), api_name="tokenize", **LIGHT_EVENT)
+        register([api.TOKENIZE], runner)
 
     gr.on(
         [text.change, show_ids.change, parse_special.change],

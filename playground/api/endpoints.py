@@ -1,0 +1,541 @@
+"""Every endpoint of the app, declared once: its parameters (in the contract's order), its compute
+function, its pool, and what it returns.
+
+From ``ENDPOINTS`` come the ``gr.api`` endpoints and their signatures (playground/ui/endpoints.py),
+the README's API table (``playground.api.readme``) and the tests' lists of endpoints. A compute
+function takes the runner and the endpoint's request (a frozen dataclass with one field per
+parameter) and returns the answer's dict (a generator of dicts for a streamed one): the result's
+``to_api()``. Values are checked where the compute starts, by the compute module's parameters
+(the same ``Param``s), so a range is declared once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from functools import cached_property, partial
+
+from playground import attention, beam, config, cost, lens, sampling, serving, strategies, tokens
+from playground.api.params import (
+    CHAT,
+    HEAD,
+    LAYER,
+    LENGTH_PENALTY,
+    NUM_BEAMS,
+    PROMPT,
+    REPEATS,
+    SEED,
+    Param,
+)
+from playground.generation import GenerationParams, parse_stop
+from playground.prompts import encode_prompt
+
+# Pools of the queue: model work runs one at a time, generation waits on the scheduler (which
+# batches), light work runs beside them.
+MODEL, GENERATION, LIGHT = "model", "generation", "light"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One API endpoint: ``compute(runner, request)`` (``session=`` too when ``session``)."""
+
+    name: str  # the api_name: "/next_token" is called as api_name="/next_token"
+    params: tuple[Param, ...]
+    compute: Callable
+    returns: str  # the README's words for the answer
+    pool: str = MODEL
+    session: bool = False  # the compute takes the asking session (the Serving view, the prefix cache)
+    streams: bool = False  # the compute yields growing answers; the last is the answer
+
+    @cached_property
+    def request_type(self) -> type:
+        """A frozen dataclass with one field per parameter (its default where it has one)."""
+        fields = [
+            (p.name, p.type, dataclasses.field() if p.required else dataclasses.field(default=p.default))
+            for p in self.params
+        ]
+        return dataclasses.make_dataclass(f"{self.title}Request", fields, frozen=True)
+
+    @property
+    def title(self) -> str:
+        return "".join(part.title() for part in self.name.split("_"))
+
+    @property
+    def summary(self) -> str:
+        """The compute function's first docstring line (the API page's description)."""
+        return (self.compute.__doc__ or "").strip().split("\n")[0]
+
+    def request(self, **values):
+        """The request for these values (missing ones take their defaults)."""
+        return self.request_type(**values)
+
+    def param(self, name: str) -> Param:
+        return next(p for p in self.params if p.name == name)
+
+
+# --- parameters from the sampling registry ---------------------------------------------------------
+
+
+def knob_param(knob: sampling.Knob) -> Param:
+    """A sampling knob as an endpoint parameter (the registry is its declaration)."""
+    return Param(
+        knob.name,
+        int if knob.integer else float,
+        knob.default,
+        min((knob.low, *knob.also)),
+        knob.high,
+        knob.label,
+        KNOB_DOCS.get(knob.name, ""),
+        knob.slider,
+    )
+
+
+KNOB_DOCS = {
+    "temperature": "(0 = greedy)",
+    "top_k": "(0 = off)",
+    "top_p": "(1 = off)",
+    "min_p": "(0 = off)",
+    "frequency_penalty": "(0 = off)",
+    "repetition_penalty": "(1 = off)",
+}
+KNOBS = tuple(knob_param(k) for k in sampling.knobs())
+ENGINE = Param(
+    "engine",
+    str,
+    sampling.DEFAULT_ENGINE,
+    doc="(" + ", ".join(f"`{name}`" for name in sampling.ENGINES) + f"; `{sampling.DEFAULT_ENGINE}` default)",
+)
+
+
+def sampling_of(request) -> sampling.SamplingParams:
+    """The request's knobs as checked SamplingParams."""
+    return sampling.SamplingParams.from_values(**{k.name: getattr(request, k.name) for k in KNOBS})
+
+
+def _label(runner):
+    return partial(tokens.token_label, runner.tokenizer)
+
+
+# --- /tokenize ------------------------------------------------------------------------------------
+
+
+def tokenize(runner, request) -> dict:
+    """Tokenize text with a registry tokenizer ("" = the loaded model's): ids, pieces, offsets."""
+    return tokens.tokenize(runner, request.text, request.tokenizer).to_api()
+
+
+TOKENIZE = Endpoint(
+    "tokenize",
+    (
+        Param("text", str, doc=""),
+        Param(
+            "tokenizer",
+            str,
+            "",
+            doc="(a registry name: `model`, `utf-8 bytes`, `characters`, `GPT-2`, `Qwen2.5`, "
+            '`BERT multilingual`; `""` = the loaded model\'s)',
+        ),
+    ),
+    tokenize,
+    "`tokenizer`, `num_tokens`, `num_chars`, `num_bytes`, `tokens: [{id, piece, start, end, label}]` "
+    "(`start`/`end`: character offsets into `text`; `label`: the readable piece; the first 2,000 "
+    "tokens), `tokens_left_out` (how many more were counted but not listed) and, when some were, a "
+    "`note` saying so. Special tokens typed in `text` (`<\\|im_start\\|>`) are tokenized as the "
+    "characters they are made of",
+    pool=LIGHT,
+)
+
+
+# --- /next_token, /sample_many, /generate ------------------------------------------------------------
+
+
+def next_token(runner, request) -> dict:
+    """Every sampling stage for the prompt's next token in the engine's order, the final distribution
+    and the drawn token."""
+    params = sampling_of(request)
+    sampling.get_engine(request.engine)
+    ids = encode_prompt(runner, request.prompt, request.chat)
+    result = sampling.run_pipeline(runner.prefill(ids).logits, ids, [], params, request.engine)
+    sampled = sampling.draw(result.probs, sampling.make_generator(request.seed))
+    return sampling.report(
+        result, sampled, _label(runner), config.STAGE_TOP_LISTED, config.FINAL_TOKENS_LISTED
+    )
+
+
+SAMPLING_PARAMS = (PROMPT, CHAT, *KNOBS, SEED, ENGINE)
+NEXT_TOKEN = Endpoint(
+    "next_token",
+    SAMPLING_PARAMS,
+    next_token,
+    "`engine`; `order` (the stage names in the order applied); `stages: [{name, kept, entropy, top: "
+    "[{id, token, value}]}]` from `raw` on, in that order (a penalty also gives `counted`: how many "
+    "tokens it counted); `final: [{id, token, prob}]` (every non-zero probability, at most 200); "
+    "`sampled: {id, token, prob}`",
+)
+
+
+def sample_many(runner, request) -> dict:
+    """n seeded draws (one multinomial call) from the engine's final distribution for the prompt's next
+    token, each token's count beside its probability."""
+    params = sampling_of(request)
+    sampling.get_engine(request.engine)
+    sampling.make_generator(request.seed)  # a bad seed or n is refused before the model runs
+    n = sampling.check_draws(request.n)
+    ids = encode_prompt(runner, request.prompt, request.chat)
+    logits = runner.prefill(ids).logits
+    result = sampling.run_pipeline(logits, ids, [], params, request.engine, with_entropy=False)
+    draws = sampling.sample_many(result.probs, n, request.seed)
+    return sampling.draws_report(draws, _label(runner), config.FINAL_TOKENS_LISTED)
+
+
+SAMPLE_MANY = Endpoint(
+    "sample_many",
+    (
+        *SAMPLING_PARAMS,
+        Param(
+            "n",
+            int,
+            config.SAMPLE_DRAWS,
+            1,
+            config.MAX_SAMPLE_DRAWS,
+            doc=f"(draws, 1–{config.MAX_SAMPLE_DRAWS:,}; default {config.SAMPLE_DRAWS:,})",
+        ),
+    ),
+    sample_many,
+    "`n`, `counts: [{id, token, count, prob}]` (every token drawn and the 200 most probable, most "
+    "probable first), `chi_square`, `dof`, `p_value` (Pearson's test of the counts against `prob`)",
+)
+
+
+MAX_NEW_TOKENS = Param(
+    "max_new_tokens",
+    int,
+    32,
+    1,
+    config.MAX_NEW_TOKENS,
+    "safety.param.max_new_tokens",
+    f"(≤ {config.MAX_NEW_TOKENS})",
+    (1, config.MAX_NEW_TOKENS, 1),
+)
+MIN_NEW_TOKENS = Param(
+    "min_new_tokens", int, 0, 0, config.MAX_NEW_TOKENS, "safety.param.min_new_tokens", slider=None
+)
+
+
+def generation_params(request) -> GenerationParams:
+    """The request's generation settings, checked (GenerationParams.validate)."""
+    return GenerationParams(
+        sampling=sampling_of(request),
+        max_new_tokens=request.max_new_tokens,
+        min_new_tokens=request.min_new_tokens,
+        stop=parse_stop(request.stop),
+        use_cache=bool(request.use_cache),
+        seed=0 if request.seed is None else request.seed,
+        engine=request.engine,
+        prefix_ids=tuple(request.prefix_ids or ()),
+    ).validate()
+
+
+def generate(runner, request, session: str = "") -> Iterator[dict]:
+    """Generate with our own decoding loop through the engine's chain (stop strings one per line): text,
+    why it stopped, timings. ``prefix_ids``: tokens taken as given after the prompt (a fork).
+    Streams the newest state now and then; the last one is the answer. Concurrent requests share
+    one batch (continuous batching); a cancelled job leaves it."""
+    params = generation_params(request)
+    ids = encode_prompt(runner, request.prompt, request.chat)
+    states = serving.throttled(serving.generation_stream(runner, ids, params, session))
+    with closing(states):  # Gradio closes this handler when the client goes away
+        for state in states:
+            yield state.to_api() if state else {"text": "", "stop_reason": None, "tokens": []}
+
+
+GENERATE = Endpoint(
+    "generate",
+    (
+        *SAMPLING_PARAMS[:-1],
+        MAX_NEW_TOKENS,
+        MIN_NEW_TOKENS,
+        Param("stop", str, "", doc="(stop strings, one per line)"),
+        Param(
+            "use_cache",
+            bool,
+            True,
+            doc=f"(without the cache, prompt tokens x new tokens ≤ {config.MAX_NO_CACHE_COST:,})",
+        ),
+        ENGINE,
+        Param(
+            "prefix_ids",
+            list[int] | None,
+            None,
+            doc="(token ids taken as given after the prompt before generation starts: a fork, counted "
+            f"as generated by the penalties; up to {config.MAX_PREFIX_TOKENS}; default none; "
+            "`max_new_tokens`, `text` and `tokens` cover only what follows it)",
+        ),
+    ),
+    generate,
+    "`text` (without the stop string), `stop_reason` (`eos`, `stop` or `length`), `tokens: [{id, "
+    "token, prob}]`, `ttft_s`, `tpot_s`, `tokens_per_s`, `cached_tokens` (prompt and prefix tokens "
+    "whose KV cache came from this session's earlier generation: a fork; 0 when none). Streams the "
+    "same dict as it grows, every half second (`predict` returns the last); concurrent requests "
+    "share one batch step by step (`ttft_s` counts the wait); a cancelled job leaves it at the next "
+    "step",
+    pool=GENERATION,
+    session=True,
+    streams=True,
+)
+
+
+# --- /attention -------------------------------------------------------------------------------------
+
+
+def attention_weights(runner, request) -> dict:
+    """Attention weights of one layer and head (-1 = mean over heads) for the prompt."""
+    layer, head = attention.check_layer_head(request.layer, request.head, runner.num_layers, runner.num_heads)
+    ids = encode_prompt(runner, request.prompt, request.chat)
+    maps = attention.attention_maps(runner, ids)
+    labels = [tokens.token_label(runner.tokenizer, i) for i in ids]
+    return attention.api_result(maps, labels, layer, head)
+
+
+ATTENTION = Endpoint(
+    "attention",
+    (PROMPT, CHAT, LAYER, HEAD),
+    attention_weights,
+    "`tokens` (readable labels), `num_layers`, `num_heads`, `weights[i][j]`: how much position i "
+    "attends to position j (rows sum to 1, causal); prompts up to "
+    f"{config.MAX_ATTENTION_TOKENS} tokens",
+)
+
+
+# --- /beam_search, /compare_strategies ---------------------------------------------------------------
+
+
+def _decode(runner, ids) -> str:
+    return runner.tokenizer.decode(list(ids), skip_special_tokens=True)
+
+
+def beam_search(runner, request) -> dict:
+    """Beam search with the whole tree: every candidate node, and the finished hypotheses best first."""
+    params = beam.BeamParams(
+        num_beams=request.num_beams,
+        max_new_tokens=request.max_new_tokens,
+        length_penalty=request.length_penalty,
+        early_stopping=bool(request.early_stopping),
+        candidates_per_beam=0,
+    ).validate()
+    result = beam.beam_search(runner, encode_prompt(runner, request.prompt, request.chat), params)
+    return beam.api_result(result, _label(runner), partial(_decode, runner))
+
+
+BEAM_NEW_TOKENS = Param(
+    "max_new_tokens",
+    int,
+    12,
+    1,
+    config.MAX_BEAM_NEW_TOKENS,
+    "safety.param.max_new_tokens",
+    f"(1–{config.MAX_BEAM_NEW_TOKENS})",
+)
+BEAM_SEARCH = Endpoint(
+    "beam_search",
+    (
+        PROMPT,
+        CHAT,
+        NUM_BEAMS,
+        BEAM_NEW_TOKENS,
+        LENGTH_PENALTY,
+        Param("early_stopping", bool, False),
+    ),
+    beam_search,
+    "`nodes: [{id, parent, step, token_id, token, logprob, score, status}]` (`status`: `kept`, "
+    "`pruned` or `finished`; `parent` null for a first token), `sequences: [{text, token_ids, "
+    "score}]` best first, scored as transformers scores them",
+)
+
+
+def compare_strategies(runner, request) -> dict:
+    """Greedy, beam search (length penalty 1, no early stopping) and n seeded samples on one
+    prompt, each judged by the model's own log-probability of its tokens."""
+    params = strategies.CompareParams(
+        max_new_tokens=request.max_new_tokens,
+        num_beams=request.num_beams,
+        num_samples=request.num_samples,
+        sampling=sampling_of(request),
+        seed=0 if request.seed is None else request.seed,
+        engine=request.engine,
+    ).validate()
+    ids = encode_prompt(runner, request.prompt, request.chat)
+    return strategies.compare(runner, ids, params).to_api()
+
+
+COMPARE_STRATEGIES = Endpoint(
+    "compare_strategies",
+    (
+        PROMPT,
+        CHAT,
+        Param(
+            "max_new_tokens",
+            int,
+            config.DEFAULT_COMPARE_NEW_TOKENS,
+            1,
+            config.MAX_COMPARE_NEW_TOKENS,
+            doc=f"(1–{config.MAX_COMPARE_NEW_TOKENS})",
+        ),
+        NUM_BEAMS,
+        Param(
+            "num_samples",
+            int,
+            config.DEFAULT_COMPARE_SAMPLES,
+            1,
+            config.MAX_COMPARE_SAMPLES,
+            doc=f"(1–{config.MAX_COMPARE_SAMPLES})",
+        ),
+        *KNOBS,
+        ENGINE,
+        SEED,
+    ),
+    compare_strategies,
+    "`greedy`, `beam`, `samples: [...]`, each `{text, token_ids, logprob_sum, logprob_mean, "
+    "stop_reason, seconds, forward_passes, rows_per_pass, distinct_bigrams}` (`beam` also `score`, as "
+    "transformers scores it); the log-probs are the model's own, from one forward pass over prompt + "
+    "tokens; sample i uses seed + i; beam search runs with length penalty 1 and no early stopping",
+)
+
+
+# --- /context_cost ----------------------------------------------------------------------------------
+
+
+def measure_context_cost(runner, lengths: str, repeats, progress=None) -> dict:
+    """The sweep, taking the model alone (a timing lesson: the batch pauses while it measures)."""
+    parsed = cost.parse_lengths(lengths)
+    count = cost.check_repeats(repeats)
+    with runner.alone() as waited_s:
+        cost.warm_up(runner)
+        result = cost.context_sweep(runner, parsed, count, progress)
+    result["waited_s"] = waited_s
+    return result
+
+
+def context_cost(runner, request) -> dict:
+    """Prefill, decode with and without the KV cache, and KV-cache bytes, at each context length."""
+    return measure_context_cost(runner, request.lengths, request.repeats)
+
+
+CONTEXT_COST = Endpoint(
+    "context_cost",
+    (
+        Param(
+            "lengths",
+            str,
+            config.DEFAULT_SWEEP,
+            doc=f"(context lengths, comma separated, up to {config.MAX_PROMPT_TOKENS:,})",
+        ),
+        REPEATS,
+    ),
+    context_cost,
+    "`model: {name, num_layers, num_heads, num_kv_heads, head_dim, dtype_bytes}`, `method`, `rows: "
+    "[{context_tokens, prefill_s, decode_s_per_token, decode_s_per_token_no_cache, kv_cache_bytes, "
+    "kv_cache_bytes_formula, attention_score_bytes_per_layer, repeats}]`",
+)
+
+
+# --- inside the model: /logit_lens, /embeddings, /generation_attention ------------------------------
+
+
+def logit_lens(runner, request) -> dict:
+    """The model's output head applied after the embedding and after every layer at one position
+    (-1 = the last): top tokens per layer and the final choice's probability and rank."""
+    ids = encode_prompt(runner, request.prompt, request.chat, config.MAX_LENS_TOKENS)
+    return lens.logit_lens(runner, lens.prompt_states(runner, ids), request.position).to_api()
+
+
+LOGIT_LENS = Endpoint(
+    "logit_lens",
+    (PROMPT, CHAT, Param("position", int, -1, -1, config.MAX_LENS_TOKENS - 1, doc="(-1 = the last)")),
+    logit_lens,
+    "`tokens`, `position`, `layers: [{layer, top: [{id, token, prob}], target: {id, token, prob, "
+    "rank}}]`: layer 0 is the embedding output, the last layer the model's own output; `target` is "
+    "the model's final most likely token (rank 1 = most likely); prompts up to "
+    f"{config.MAX_LENS_TOKENS} tokens",
+)
+
+
+def embeddings(runner, request) -> dict:
+    """One prompt token's embedding vector and its k nearest rows of the embedding matrix (cosine)."""
+    ids = encode_prompt(runner, request.prompt, request.chat, config.MAX_LENS_TOKENS)
+    return lens.embedding_view(runner, ids, request.token_index, request.k).to_api()
+
+
+EMBEDDINGS = Endpoint(
+    "embeddings",
+    (
+        PROMPT,
+        CHAT,
+        Param("token_index", int, -1, doc="(-1 = the last)"),
+        Param(
+            "k",
+            int,
+            config.DEFAULT_NEIGHBOURS,
+            1,
+            config.MAX_NEIGHBOURS,
+            "inside.param.k",
+            f"(1–{config.MAX_NEIGHBOURS})",
+        ),
+    ),
+    embeddings,
+    "`tokens`, `index`, `dim`, `vector` (the token's row of the input embedding matrix), `neighbours: "
+    "[{id, token, cosine}]` (the nearest other rows, most similar first)",
+)
+
+
+def generation_attention(runner, request) -> dict:
+    """Generate (greedy at temperature 0), then each new token's attention row for one layer and head
+    (-1 = mean): row k is the query at prompt_length - 1 + k over every position up to it."""
+    params = lens.writing_params(request.max_new_tokens, request.temperature, request.seed)
+    ids = encode_prompt(runner, request.prompt, request.chat, config.MAX_LENS_TOKENS)
+    return lens.generation_attention(runner, ids, params, request.layer, request.head).to_api()
+
+
+GENERATION_ATTENTION = Endpoint(
+    "generation_attention",
+    (
+        PROMPT,
+        CHAT,
+        Param(
+            "max_new_tokens",
+            int,
+            config.DEFAULT_WRITING_NEW_TOKENS,
+            1,
+            config.MAX_WRITING_NEW_TOKENS,
+            doc=f"(1–{config.MAX_WRITING_NEW_TOKENS})",
+        ),
+        LAYER,
+        dataclasses.replace(HEAD, doc="(-1 = mean)"),
+        Param("temperature", float, 0.0, doc="(0 = greedy, the default)"),
+        SEED,
+    ),
+    generation_attention,
+    "`tokens` (prompt + generated), `prompt_length`, `rows`: row k is the attention of the query at "
+    "`prompt_length - 1 + k` (the one that chose generated token k) over positions 0 to "
+    "`prompt_length - 1 + k`",
+)
+
+
+# The contract's order (the README's table lists them so).
+ENDPOINTS: tuple[Endpoint, ...] = (
+    TOKENIZE,
+    NEXT_TOKEN,
+    SAMPLE_MANY,
+    ATTENTION,
+    BEAM_SEARCH,
+    CONTEXT_COST,
+    GENERATE,
+    COMPARE_STRATEGIES,
+    LOGIT_LENS,
+    EMBEDDINGS,
+    GENERATION_ATTENTION,
+)
+BY_NAME = {e.name: e for e in ENDPOINTS}
+assert len(BY_NAME) == len(ENDPOINTS), "two endpoints share a name"
