@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from playground import config, html, i18n, web
 from playground.i18n import t
-from playground.ui import attention, beam, context, decode, inside, logits, serving, sessions, tokenizer
+from playground.ui import sessions, tabs
 from playground.ui.common import admit_fairly
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -42,22 +42,16 @@ def language_switch() -> str:
     return html.language_switch(i18n.current(), i18n.LANGUAGES, t("page.switch_label"), titles)
 
 
-def build_demo(runner, lang: str = i18n.DEFAULT_LANGUAGE) -> gr.Blocks:
-    """The whole app in one language: every label, text and handler of it speaks ``lang``."""
+def build_demo(runner, lang: str = i18n.DEFAULT_LANGUAGE, firsts: dict | None = None) -> gr.Blocks:
+    """The whole app in one language: every label, text and handler of it speaks ``lang``. ``firsts``:
+    the tabs' first views (``tabs.first_views``), computed once for every language."""
     downloads = (config.DOWNLOAD_SWEEP_S, config.DOWNLOAD_MAX_AGE_S)
     with i18n.use(lang), gr.Blocks(title=t("app.title"), delete_cache=downloads) as demo:
         gr.HTML(language_switch(), elem_id="lang-switch")
         gr.Markdown(f"# {t('app.title')}\n{t('app.tagline')}")
         gr.Markdown(model_line(runner), elem_id="model-source")
         with gr.Tabs():
-            tokenizer.build(runner)
-            logits.build(runner)
-            attention.build(runner)
-            inside.build(runner)
-            decode.build(runner)
-            serving.build(runner)
-            beam.build(runner)
-            context.build(runner)
+            tabs.build_all(runner, firsts if firsts is not None else tabs.first_views(runner))
     demo.queue(default_concurrency_limit=config.MODEL_CONCURRENCY, max_size=config.QUEUE_MAX_SIZE)
     admit_fairly(demo, lang)
     demo.state_session_capacity = config.MAX_SESSIONS
@@ -72,7 +66,8 @@ def server_settings() -> dict:
 
 def create_app(runner, server_name: str = "127.0.0.1", server_port: int = 7860) -> FastAPI:
     """One ASGI app serving every language: English at "/", Telugu at "/te/" (see playground/web.py)."""
-    demos = {lang: build_demo(runner, lang) for lang in i18n.LANGUAGES}
+    firsts = tabs.first_views(runner)  # the model runs for the first views once, not per language
+    demos = {lang: build_demo(runner, lang, firsts) for lang in i18n.LANGUAGES}
     app = FastAPI()
     # "/" would catch every path, so it is mounted last.
     for lang in [*web.OTHER_LANGUAGES, i18n.DEFAULT_LANGUAGE]:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import torch
 
 from playground import config
+from playground.api.params import HEAD, LAYER
 from playground.errors import UserError
-from playground.validate import whole_number
 
 MEAN_HEAD = -1  # "all heads": the mean over heads
 
@@ -56,8 +56,8 @@ class AttentionMaps:
 
 def check_layer_head(layer, head, num_layers: int, num_heads: int) -> tuple[int, int]:
     """``layer`` and ``head`` as ints that exist (head -1: the mean), or a sentence with the range."""
-    layer = whole_number(layer, "safety.param.layer", 0, num_layers - 1, error=AttentionError)
-    head = whole_number(head, "safety.param.head", MEAN_HEAD, num_heads - 1, error=AttentionError)
+    layer = LAYER.check(layer, error=AttentionError, high=num_layers - 1)
+    head = HEAD.check(head, error=AttentionError, high=num_heads - 1)
     return layer, head
 
 

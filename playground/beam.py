@@ -23,9 +23,10 @@ from dataclasses import dataclass, field, replace
 import torch
 
 from playground import config
+from playground.api.params import LENGTH_PENALTY, NUM_BEAMS
 from playground.errors import UserError
 from playground.serving import Deadline
-from playground.validate import real_number, whole_number
+from playground.validate import whole_number
 
 NEG_INF = -1.0e9  # transformers' "impossible" score
 
@@ -36,7 +37,7 @@ class BeamError(UserError):
 
 @dataclass(frozen=True)
 class BeamParams:
-    num_beams: int = 4
+    num_beams: int = NUM_BEAMS.default
     max_new_tokens: int = 12
     length_penalty: float = 1.0
     early_stopping: bool = False
@@ -44,12 +45,9 @@ class BeamParams:
 
     def validate(self) -> BeamParams:
         """These settings as numbers of the right kind, or a sentence that says what to change."""
-        penalty = config.MAX_ABS_LENGTH_PENALTY
         return replace(
             self,
-            num_beams=whole_number(
-                self.num_beams, "safety.param.num_beams", 1, config.MAX_BEAMS, error=BeamError
-            ),
+            num_beams=NUM_BEAMS.check(self.num_beams, error=BeamError),
             max_new_tokens=whole_number(
                 self.max_new_tokens,
                 "safety.param.max_new_tokens",
@@ -57,9 +55,7 @@ class BeamParams:
                 config.MAX_BEAM_NEW_TOKENS,
                 error=BeamError,
             ),
-            length_penalty=real_number(
-                self.length_penalty, "safety.param.length_penalty", -penalty, penalty, error=BeamError
-            ),
+            length_penalty=LENGTH_PENALTY.check(self.length_penalty, error=BeamError),
             candidates_per_beam=whole_number(
                 self.candidates_per_beam,
                 "safety.param.candidates_per_beam",

@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 
 from playground import config
+from playground.api.params import REPEATS
 from playground.errors import UserError
 from playground.i18n import t
 from playground.validate import whole_number
@@ -235,7 +236,7 @@ def check_timeline_tokens(new_tokens) -> int:
 
 
 def check_repeats(repeats) -> int:
-    return whole_number(repeats, "safety.param.repeats", 1, config.MAX_COST_REPEATS, error=CostError)
+    return REPEATS.check(repeats, error=CostError)
 
 
 def sweep_row(runner, shape: ModelShape, tokens: int, repeats: int) -> dict:

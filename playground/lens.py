@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import torch
 
 from playground import config
+from playground.api.params import HEAD, LAYER
 from playground.errors import UserError
 from playground.generation import GenerationParams, generate
 from playground.sampling import SamplingParams
@@ -289,8 +290,8 @@ class WritingAttention:
 
 def check_layer_head(layer, head, num_layers: int, num_heads: int) -> tuple[int, int]:
     """(layer, head) as ints inside the model; head -1 is the mean over heads."""
-    layer = whole_number(layer, "safety.param.layer", 0, num_layers - 1, error=InsideError)
-    head = whole_number(head, "safety.param.head", MEAN_HEAD, num_heads - 1, error=InsideError)
+    layer = LAYER.check(layer, error=InsideError, high=num_layers - 1)
+    head = HEAD.check(head, error=InsideError, high=num_heads - 1)
     return layer, head
 
 

@@ -27,6 +27,7 @@ from itertools import pairwise
 import torch
 
 from playground import beam, config
+from playground.api.params import NUM_BEAMS
 from playground.errors import UserError
 from playground.generation import GenerationParams, generate
 from playground.i18n import t
@@ -52,7 +53,7 @@ def _whole(value, low: int, high: int, key: str) -> int:
 @dataclass(frozen=True)
 class CompareParams:
     max_new_tokens: int = config.DEFAULT_COMPARE_NEW_TOKENS
-    num_beams: int = 4
+    num_beams: int = NUM_BEAMS.default
     num_samples: int = config.DEFAULT_COMPARE_SAMPLES
     sampling: SamplingParams = field(default_factory=SamplingParams)
     seed: int = 0  # sample i uses seed + i

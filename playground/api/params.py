@@ -11,7 +11,6 @@ This module imports only config and validate: every compute module may use it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from playground import config
@@ -90,8 +89,3 @@ REPEATS = Param(
     "safety.param.repeats",
     f"(1–{config.MAX_COST_REPEATS})",
 )
-
-
-def bounded(param: Param, high_of: Callable[[], float]) -> float:
-    """A parameter's upper bound known only at run time (the model's layers, heads)."""
-    return high_of() if param.high is None else param.high

@@ -9,11 +9,14 @@ import gradio as gr
 
 from playground import beam, charts, config, strategies, tokens
 from playground.api import endpoints as api
+from playground.api.params import LENGTH_PENALTY, NUM_BEAMS
 from playground.i18n import t
 from playground.prompts import encode_prompt
 from playground.ui import strategies as strategies_ui
 from playground.ui.common import MODEL_EVENT, handler, prompt_examples
-from playground.ui.endpoints import register
+from playground.ui.endpoints import register, slider
+
+ID = "beam"
 
 DEFAULT_PROMPT = "My favourite food is"  # 3 beams find " pizza! I'm a big fan of", likelier than greedy
 
@@ -88,8 +91,13 @@ def search_tree(runner, prompt, chat, num_beams, max_new_tokens, length_penalty,
     return figure, summary, rows, memo
 
 
-def build(runner) -> None:
-    with gr.Tab(t("tab.beam"), id="beam", elem_id="tab-beam"):
+def first_view(runner) -> None:
+    """Nothing from the model: this tab's first view is drawn without it."""
+    return None
+
+
+def build(runner, first=None) -> None:
+    with gr.Tab(t("tab.beam"), id=ID, elem_id=f"tab-{ID}"):
         gr.Markdown(t("beam.explain"), latex_delimiters=[{"left": "$", "right": "$", "display": False}])
         with gr.Row():
             prompt = gr.Textbox(
@@ -98,9 +106,7 @@ def build(runner) -> None:
             chat = gr.Checkbox(value=False, label=t("beam.chat"), elem_id="bm-chat", scale=1)
         prompt_examples("beam", prompt, runner)
         with gr.Row():
-            num_beams = gr.Slider(
-                1, config.MAX_BEAMS, value=3, step=1, label=t("beam.num_beams"), elem_id="bm-beams"
-            )
+            num_beams = slider(NUM_BEAMS, value=3, label=t("beam.num_beams"), elem_id="bm-beams")
             max_new_tokens = gr.Slider(
                 1,
                 config.MAX_BEAM_NEW_TOKENS,
@@ -109,8 +115,8 @@ def build(runner) -> None:
                 label=t("beam.max_new_tokens"),
                 elem_id="bm-max-new",
             )
-            length_penalty = gr.Slider(
-                -2, 3, value=1.0, step=0.1, label=t("beam.length_penalty"), elem_id="bm-lp"
+            length_penalty = slider(
+                LENGTH_PENALTY, value=1.0, label=t("beam.length_penalty"), elem_id="bm-lp"
             )
         with gr.Row():
             candidates = gr.Slider(

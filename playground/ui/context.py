@@ -9,10 +9,13 @@ import gradio as gr
 
 from playground import charts, config, cost
 from playground.api import endpoints as api
+from playground.api.params import REPEATS
 from playground.i18n import t
 from playground.ui import sessions
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
-from playground.ui.endpoints import register
+from playground.ui.endpoints import register, slider
+
+ID = "context"
 
 KV_DTYPES = [("float32", 4), ("bfloat16", 2), ("fp8", 1)]
 DEFAULT_PROJECTED = ["SmolLM2-135M", "Llama-3.1-8B", "Qwen2.5-7B-Instruct-1M"]
@@ -39,7 +42,12 @@ def _fits(total_bytes: int) -> str:
     return fitting[0] if fitting else t("context.fits_none")
 
 
-def build(runner) -> None:
+def first_view(runner) -> None:
+    """Nothing from the model: this tab's first view is drawn without it."""
+    return None
+
+
+def build(runner, first=None) -> None:
     @handler
     def measure(lengths: str, repeats, log_axes: bool, progress=gr.Progress()):  # noqa: B008 (gradio's own pattern)
         result = api.measure_context_cost(
@@ -84,7 +92,7 @@ def build(runner) -> None:
     links = ", ".join(f"[{m.name}]({m.source})" for m in cost.known_models().values())
     first_projection, first_table = project(DEFAULT_PROJECTED, 2.0, 2, 1)
 
-    with gr.Tab(t("tab.context"), id="context", elem_id="tab-context"):
+    with gr.Tab(t("tab.context"), id=ID, elem_id=f"tab-{ID}"):
         gr.Markdown(
             t("context.explain", model=runner.name, heads=runner.num_heads, kv_heads=runner.num_kv_heads),
             latex_delimiters=[{"left": "$", "right": "$", "display": False}],
@@ -93,14 +101,7 @@ def build(runner) -> None:
             lengths = gr.Textbox(
                 value=config.DEFAULT_SWEEP, label=t("context.lengths"), elem_id="cc-lengths", scale=3
             )
-            repeats = gr.Slider(
-                1,
-                config.MAX_COST_REPEATS,
-                value=config.DEFAULT_REPEATS,
-                step=1,
-                label=t("context.repeats"),
-                elem_id="cc-repeats",
-            )
+            repeats = slider(REPEATS, value=REPEATS.default, label=t("context.repeats"), elem_id="cc-repeats")
             log_axes = gr.Checkbox(value=False, label=t("context.log_axes"), elem_id="cc-log")
         run = gr.Button(t("context.run"), variant="primary", elem_id="cc-run")
         note = gr.Markdown(t("context.empty"), elem_id="cc-note")

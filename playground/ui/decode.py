@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import gradio as gr
 
 from playground import charts, config, cost
@@ -9,75 +11,80 @@ from playground.i18n import t
 from playground.prompts import encode_prompt
 from playground.ui.common import MODEL_EVENT, handler, prompt_examples
 
+ID = "decode"
+
 DEFAULT_PROMPT = "Explain in one paragraph why the sky is blue."
 
 
-def build(runner) -> None:
+def measure(runner, prompt: str, chat: bool, new_tokens: float):
+    """One generation timed with the KV cache and without it (the model alone while it measures)."""
     shape = cost.ModelShape.of(runner.model, runner.name)
     dtype_bytes = runner.model.dtype.itemsize
+    ids = encode_prompt(runner, prompt, chat)
+    n = cost.check_timeline_tokens(new_tokens)
+    with runner.alone() as waited_s:  # a timing lesson: the batch pauses while it measures
+        cost.warm_up(runner)
+        on = cost.timeline(runner, ids, n, use_cache=True)
+        off = cost.timeline(runner, ids, n, use_cache=False)
+    runs = [_run(t("decode.cache_on"), on), _run(t("decode.cache_off"), off)]
+    cached_tokens = len(ids) + len(on.step_s)
+    formula = cost.kv_cache_bytes(shape, cached_tokens, dtype_bytes)
+    metrics = t(
+        "decode.metrics",
+        on=t("decode.cache_on"),
+        off=t("decode.cache_off"),
+        ttft_on=on.prefill_s * 1000,
+        ttft_off=off.prefill_s * 1000,
+        steps=len(on.step_s),
+        tpot_on=on.tpot_s * 1000,
+        tpot_off=off.tpot_s * 1000,
+        last_on=on.step_s[-1] * 1000,
+        last_off=off.step_s[-1] * 1000,
+        tps_on=on.tokens_per_s,
+        tps_off=off.tokens_per_s,
+        tokens=len(on.token_ids),
+        same=t("decode.same_yes" if on.token_ids == off.token_ids else "decode.same_no"),
+        kv=on.cache_bytes[-1],
+        cached=cached_tokens,
+        layers=shape.layers,
+        kv_heads=shape.kv_heads,
+        head_dim=shape.head_dim,
+        dtype=dtype_bytes,
+        formula=formula,
+        match=t("decode.match_yes" if formula == on.cache_bytes[-1] else "decode.match_no"),
+        threads=config.num_threads(),
+    ) + t("serving.measured_alone", waited_ms=waited_s * 1000)
+    sizes = list(range(len(ids), len(ids) + len(on.cache_bytes)))
+    growth = charts.kv_growth(
+        sizes, on.cache_bytes, [cost.kv_cache_bytes(shape, s, dtype_bytes) for s in sizes]
+    )
+    return charts.decode_timeline(runs), charts.step_times(runs), growth, metrics
 
-    @handler
-    def measure(prompt: str, chat: bool, new_tokens: float):
-        ids = encode_prompt(runner, prompt, chat)
-        n = cost.check_timeline_tokens(new_tokens)
-        with runner.alone() as waited_s:  # a timing lesson: the batch pauses while it measures
-            cost.warm_up(runner)
-            on = cost.timeline(runner, ids, n, use_cache=True)
-            off = cost.timeline(runner, ids, n, use_cache=False)
-        runs = [
-            {
-                "label": t("decode.cache_on"),
-                "prefill_ms": on.prefill_s * 1000,
-                "step_ms": [s * 1000 for s in on.step_s],
-            },
-            {
-                "label": t("decode.cache_off"),
-                "prefill_ms": off.prefill_s * 1000,
-                "step_ms": [s * 1000 for s in off.step_s],
-            },
-        ]
-        cached_tokens = len(ids) + len(on.step_s)
-        formula = cost.kv_cache_bytes(shape, cached_tokens, dtype_bytes)
-        metrics = t(
-            "decode.metrics",
-            on=t("decode.cache_on"),
-            off=t("decode.cache_off"),
-            ttft_on=on.prefill_s * 1000,
-            ttft_off=off.prefill_s * 1000,
-            steps=len(on.step_s),
-            tpot_on=on.tpot_s * 1000,
-            tpot_off=off.tpot_s * 1000,
-            last_on=on.step_s[-1] * 1000,
-            last_off=off.step_s[-1] * 1000,
-            tps_on=on.tokens_per_s,
-            tps_off=off.tokens_per_s,
-            tokens=len(on.token_ids),
-            same=t("decode.same_yes" if on.token_ids == off.token_ids else "decode.same_no"),
-            kv=on.cache_bytes[-1],
-            cached=cached_tokens,
-            layers=shape.layers,
-            kv_heads=shape.kv_heads,
-            head_dim=shape.head_dim,
-            dtype=dtype_bytes,
-            formula=formula,
-            match=t("decode.match_yes" if formula == on.cache_bytes[-1] else "decode.match_no"),
-            threads=config.num_threads(),
-        ) + t("serving.measured_alone", waited_ms=waited_s * 1000)
-        sizes = list(range(len(ids), len(ids) + len(on.cache_bytes)))
-        growth = charts.kv_growth(
-            sizes, on.cache_bytes, [cost.kv_cache_bytes(shape, s, dtype_bytes) for s in sizes]
-        )
-        return charts.decode_timeline(runs), charts.step_times(runs), growth, metrics
 
-    @handler
-    def measure_throughput(prompt: str, chat: bool):
-        ids = encode_prompt(runner, prompt, chat)
-        with runner.alone() as waited_s:  # a timing lesson: the batch pauses while it measures
-            rows = cost.throughput(runner, ids, list(config.THROUGHPUT_BATCHES), config.THROUGHPUT_TOKENS)
-        note = t("decode.throughput_note", steps=config.THROUGHPUT_TOKENS)
-        return charts.throughput(rows), note + t("serving.measured_alone", waited_ms=waited_s * 1000)
+def _run(label: str, timeline) -> dict:
+    return {
+        "label": label,
+        "prefill_ms": timeline.prefill_s * 1000,
+        "step_ms": [s * 1000 for s in timeline.step_s],
+    }
 
-    with gr.Tab(t("tab.decode"), id="decode", elem_id="tab-decode"):
+
+def measure_throughput(runner, prompt: str, chat: bool):
+    """Tokens per second at several batch sizes (the model alone while it measures)."""
+    ids = encode_prompt(runner, prompt, chat)
+    with runner.alone() as waited_s:  # a timing lesson: the batch pauses while it measures
+        rows = cost.throughput(runner, ids, list(config.THROUGHPUT_BATCHES), config.THROUGHPUT_TOKENS)
+    note = t("decode.throughput_note", steps=config.THROUGHPUT_TOKENS)
+    return charts.throughput(rows), note + t("serving.measured_alone", waited_ms=waited_s * 1000)
+
+
+def first_view(runner) -> None:
+    """Nothing from the model: this tab's first view is drawn without it."""
+    return None
+
+
+def build(runner, first=None) -> None:
+    with gr.Tab(t("tab.decode"), id=ID, elem_id=f"tab-{ID}"):
         gr.Markdown(t("decode.explain"))
         with gr.Row():
             prompt = gr.Textbox(
@@ -105,7 +112,7 @@ def build(runner) -> None:
         throughput = gr.Plot(elem_id="pd-throughput", show_label=False)
 
     run.click(
-        measure,
+        handler(partial(measure, runner)),
         inputs=[prompt, chat, new_tokens],
         outputs=[timeline, steps, growth, metrics],
         api_visibility="private",
@@ -113,7 +120,7 @@ def build(runner) -> None:
         **MODEL_EVENT,
     )
     run_throughput.click(
-        measure_throughput,
+        handler(partial(measure_throughput, runner)),
         inputs=[prompt, chat],
         outputs=[throughput, throughput_note],
         api_visibility="private",

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import gradio as gr
 
 from playground.api.endpoints import GENERATION, LIGHT, MODEL, Endpoint
+from playground.api.params import Param
 from playground.ui.common import GENERATION_EVENT, LIGHT_EVENT, MODEL_EVENT, handler, session_of
 
 POOLS = {MODEL: MODEL_EVENT, GENERATION: GENERATION_EVENT, LIGHT: LIGHT_EVENT}
@@ -62,3 +63,10 @@ def register(endpoints: Sequence[Endpoint], runner) -> None:
     """Each endpoint as a public ``gr.api`` in its pool (inside the Blocks being built)."""
     for endpoint in endpoints:
         gr.api(api_function(endpoint, runner), api_name=endpoint.name, **POOLS[endpoint.pool])
+
+
+def slider(param: Param, high: float | None = None, **kwargs) -> gr.Slider:
+    """A slider over a declared parameter's range and step (``high``: a bound known only at run
+    time; ``value``, ``label``, ``elem_id``... as gr.Slider takes them)."""
+    low, high, step = param.slider_range(high)
+    return gr.Slider(low, high, step=step, **kwargs)

@@ -18,6 +18,8 @@ from playground.prompts import encode_prompt
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler, prompt_examples
 from playground.ui.endpoints import register
 
+ID = "inside"
+
 DEFAULT_PROMPT = "The capital of France is"
 DEFAULT_TOKEN = 3  # " France" in the default prompt: its neighbours are other countries
 LATEX = [{"left": "$", "right": "$", "display": False}]
@@ -148,7 +150,12 @@ def advance(writing: lens.WritingAttention, step: int):
 # --- layout and events -----------------------------------------------------------------------------
 
 
-def build(runner) -> None:
+def first_view(runner) -> None:
+    """Nothing from the model: this tab's first view is drawn without it."""
+    return None
+
+
+def build(runner, first=None) -> None:
     on_prompt = handler(partial(compute_prompt, runner))
     draw_embeddings = handler(partial(render_embeddings, runner))
     draw_lens = handler(partial(render_lens, runner))
@@ -171,7 +178,7 @@ def build(runner) -> None:
     position_note = t("inside.position_rope", theta=theta) if theta else t("inside.position_other")
     heads = [(_head_name(h), h) for h in [lens.MEAN_HEAD, *range(first_writing.num_heads)]]
 
-    with gr.Tab(t("tab.inside"), id="inside", elem_id="tab-inside"):
+    with gr.Tab(t("tab.inside"), id=ID, elem_id=f"tab-{ID}"):
         gr.Markdown(t("inside.explain", layers=runner.num_layers), latex_delimiters=LATEX)
         with gr.Row():
             prompt = gr.Textbox(

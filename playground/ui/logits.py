@@ -8,7 +8,10 @@ the endpoints' signatures are derived from it, so a new stage needs no edit here
 from __future__ import annotations
 
 from contextlib import closing
+from dataclasses import dataclass
 from functools import partial
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import gradio as gr
 
@@ -27,9 +30,14 @@ from playground.ui.common import (
     prompt_examples,
     session_of,
 )
-from playground.ui.endpoints import register
+from playground.ui.endpoints import register, slider
 from playground.ui.knobs import KNOBS, knob_sliders
 from playground.ui.knobs import sampling_params as _params
+
+if TYPE_CHECKING:
+    import torch
+
+ID = "logits"
 
 DEFAULT_PROMPT = "The capital of France is"
 STAGE_OF = {s.knob.name: s.name for s in sampling.STAGES.values()}
@@ -43,12 +51,22 @@ def _label(runner):
 # --- handlers of the tab (named, module level; bound to the runner in build) ---------------------
 
 
-def prompt_logits(runner, prompt: str, chat: bool) -> dict | None:
+@dataclass(frozen=True)
+class LogitsState:
+    """What a session keeps for this tab (it expires with the session): one prompt's next-token scores."""
+
+    prompt: str
+    chat: bool
+    ids: list[int]  # (T,) the prompt's tokens
+    logits: torch.Tensor  # (vocab,) scores for the token after them
+
+
+def prompt_logits(runner, prompt: str, chat: bool) -> LogitsState | None:
     """Run the model once for the prompt; sliders then work on these logits only."""
     if not prompt or not prompt.strip():
         return None
     ids = encode_prompt(runner, prompt, chat)
-    return {"ids": ids, "logits": runner.prefill(ids).logits}
+    return LogitsState(prompt, chat, ids, runner.prefill(ids).logits)
 
 
 def order_note(engine: str) -> str:
@@ -64,7 +82,7 @@ def redraw(runner, state, engine: str, seed, *values):
         return None, t("logits.empty_prompt"), order_note(engine)
     label = _label(runner)
     params = _params(values)
-    result = sampling.run_pipeline(state["logits"], state["ids"], [], params, engine)
+    result = sampling.run_pipeline(state.logits, state.ids, [], params, engine)
     sampled = sampling.draw(result.probs, sampling.make_generator(seed))
     view = sampling.stage_view(result, sampled, label, config.STAGE_TOKENS_SHOWN)
     if params.greedy:
@@ -100,7 +118,7 @@ def compare(runner, state, *values):
     """The three engines' final distributions for the same logits and knobs."""
     if state is None:
         return None, ""
-    comparison = sampling.compare_engines(state["logits"], state["ids"], [], _params(values))
+    comparison = sampling.compare_engines(state.logits, state.ids, [], _params(values))
     view = sampling.comparison_view(comparison, _label(runner), config.ENGINE_TOKENS_SHOWN)
     return charts.engines_compare(view), compare_summary(view)
 
@@ -119,9 +137,7 @@ def draw_many(runner, state, engine: str, seed, *values):
     """A thousand seeded draws from the engine's final distribution, beside the probabilities."""
     if state is None:
         return None, ""
-    result = sampling.run_pipeline(
-        state["logits"], state["ids"], [], _params(values), engine, with_entropy=False
-    )
+    result = sampling.run_pipeline(state.logits, state.ids, [], _params(values), engine, with_entropy=False)
     draws = sampling.sample_many(result.probs, config.SAMPLE_DRAWS, seed)
     view = sampling.draws_view(draws, _label(runner), config.DRAWS_TOKENS_SHOWN)
     return charts.draws_histogram(view), draws_summary(view)
@@ -193,134 +209,137 @@ def _slider_id(knob: sampling.Knob) -> str:
     return f"lg-{STAGE_OF[knob.name].replace('_', '-')}"
 
 
-def build(runner) -> None:
-    on_prompt = handler(partial(prompt_logits, runner))
-    on_redraw = handler(partial(redraw, runner))
-    on_compare = handler(partial(compare, runner))
-    on_draws = handler(partial(draw_many, runner))
-    on_generate = endpoint(generate_ui, runner)  # keeps the gr.Request hint: the session is known
+def first_view(runner) -> LogitsState:
+    """The default prompt's scores: computed once per server, shared by every language's page."""
+    return prompt_logits(runner, DEFAULT_PROMPT, False)
 
+
+def _stage_section(runner, c: SimpleNamespace, first: LogitsState) -> None:
+    """Prompt, engine, knobs and seed, then the stage-by-stage chart."""
     starts = [k.start for k in KNOBS]
-    first_state = on_prompt(DEFAULT_PROMPT, False)
-    first_plot, first_summary, first_order = on_redraw(first_state, sampling.DEFAULT_ENGINE, 0, *starts)
-    first_compare, first_compare_text = on_compare(first_state, *starts)
-    first_draws, first_draws_text = on_draws(first_state, sampling.DEFAULT_ENGINE, 0, *starts)
-
-    with gr.Tab(t("tab.logits"), id="logits", elem_id="tab-logits"):
-        gr.Markdown(
-            t("logits.explain", vocab=runner.vocab_size),
-            latex_delimiters=[{"left": "$", "right": "$", "display": False}],
+    plot0, summary0, order0 = redraw(runner, first, sampling.DEFAULT_ENGINE, 0, *starts)
+    gr.Markdown(
+        t("logits.explain", vocab=runner.vocab_size),
+        latex_delimiters=[{"left": "$", "right": "$", "display": False}],
+    )
+    with gr.Row():
+        c.prompt = gr.Textbox(
+            value=DEFAULT_PROMPT, label=t("logits.prompt"), lines=2, elem_id="lg-prompt", scale=4
         )
+        c.chat = gr.Checkbox(value=False, label=t("logits.chat"), elem_id="lg-chat", scale=1)
+    prompt_examples("logits", c.prompt, runner)
+    c.engine = gr.Radio(
+        list(sampling.ENGINES),
+        value=sampling.DEFAULT_ENGINE,
+        label=t("engines.engine"),
+        info=t("engines.engine_info"),
+        elem_id="lg-engine",
+    )
+    c.order = gr.Markdown(order0, elem_id="lg-order")
+    c.sliders = []
+    for row_index, row in enumerate((KNOBS[:4], KNOBS[4:])):
         with gr.Row():
-            prompt = gr.Textbox(
-                value=DEFAULT_PROMPT, label=t("logits.prompt"), lines=2, elem_id="lg-prompt", scale=4
-            )
-            chat = gr.Checkbox(value=False, label=t("logits.chat"), elem_id="lg-chat", scale=1)
-        prompt_examples("logits", prompt, runner)
-        engine = gr.Radio(
-            list(sampling.ENGINES),
-            value=sampling.DEFAULT_ENGINE,
-            label=t("engines.engine"),
-            info=t("engines.engine_info"),
-            elem_id="lg-engine",
+            c.sliders += knob_sliders(row, _slider_id)
+            if row_index == 1:
+                with gr.Column(min_width=160):
+                    c.seed = gr.Number(value=0, precision=0, label=t("logits.seed"), elem_id="lg-seed")
+                    c.reseed = gr.Button(t("logits.new_seed"), size="sm", elem_id="lg-reseed")
+    c.state = gr.State(first, time_to_live=config.SESSION_TTL_S)
+    c.summary = gr.Markdown(summary0, elem_id="lg-summary")
+    c.plot = gr.Plot(plot0, elem_id="lg-pipeline", show_label=False)
+
+
+def _engines_section(runner, c: SimpleNamespace, first: LogitsState) -> None:
+    """The three engines side by side, and a thousand draws."""
+    starts = [k.start for k in KNOBS]
+    compare0, compare_text0 = compare(runner, first, *starts)
+    draws0, draws_text0 = draw_many(runner, first, sampling.DEFAULT_ENGINE, 0, *starts)
+    gr.Markdown(f"#### {t('engines.compare_heading')}\n{t('engines.compare_explain')}")
+    with gr.Row():
+        c.compare_plot = gr.Plot(compare0, elem_id="lg-engines", show_label=False, scale=3)
+        c.compare_text = gr.Markdown(compare_text0, elem_id="lg-engines-text")
+    n = config.SAMPLE_DRAWS
+    gr.Markdown(f"#### {t('engines.draws_heading', n=n)}\n{t('engines.draws_explain', n=n)}")
+    with gr.Row():
+        c.draws_plot = gr.Plot(draws0, elem_id="lg-draws", show_label=False, scale=3)
+        c.draws_text = gr.Markdown(draws_text0, elem_id="lg-draws-text")
+
+
+def _generation_section(runner, c: SimpleNamespace) -> None:
+    """Generate (streamed), Stop, the tokens with their alternatives, and the fork."""
+    gr.Markdown(f"#### {t('logits.generate_heading')}\n{t('logits.generate_explain')}")
+    with gr.Row():
+        c.max_new = slider(
+            api.MAX_NEW_TOKENS, value=32, label=t("logits.max_new_tokens"), elem_id="lg-max-new"
         )
-        order = gr.Markdown(first_order, elem_id="lg-order")
-        sliders = []
-        for row_index, row in enumerate((KNOBS[:4], KNOBS[4:])):
-            with gr.Row():
-                sliders += knob_sliders(row, _slider_id)
-                if row_index == 1:
-                    with gr.Column(min_width=160):
-                        seed = gr.Number(value=0, precision=0, label=t("logits.seed"), elem_id="lg-seed")
-                        reseed = gr.Button(t("logits.new_seed"), size="sm", elem_id="lg-reseed")
-        state = gr.State(first_state)
-        summary = gr.Markdown(first_summary, elem_id="lg-summary")
-        plot = gr.Plot(first_plot, elem_id="lg-pipeline", show_label=False)
+        c.min_new = slider(
+            api.MIN_NEW_TOKENS, value=0, label=t("logits.min_new_tokens"), elem_id="lg-min-new"
+        )
+        c.stop = gr.Textbox(label=t("logits.stop"), lines=2, elem_id="lg-stop")
+        c.use_cache = gr.Checkbox(value=True, label=t("logits.use_cache"), elem_id="lg-use-cache")
+    with gr.Row():
+        c.go = gr.Button(t("logits.generate"), variant="primary", elem_id="lg-generate")
+        c.stop_button = gr.Button(t("serving.stop"), elem_id="lg-stop-generation")
+    c.generated = gr.HTML(elem_id="lg-generated", js_on_load=fork_ui.CLICK_JS)
+    c.status = gr.Markdown(elem_id="lg-status")
+    with gr.Accordion(t("logits.steps"), open=False):
+        c.steps = gr.Dataframe(
+            headers=[t(f"logits.col.{col}") for col in ("step", "token", "prob", "alternatives")],
+            elem_id="lg-steps",
+            interactive=False,
+            wrap=True,
+        )
+    c.generation = gr.State(None)  # the last finished generation, for a fork
+    fork_ui.build_section(runner, c.generated, c.generation)
 
-        gr.Markdown(f"#### {t('engines.compare_heading')}\n{t('engines.compare_explain')}")
-        with gr.Row():
-            compare_plot = gr.Plot(first_compare, elem_id="lg-engines", show_label=False, scale=3)
-            compare_text = gr.Markdown(first_compare_text, elem_id="lg-engines-text")
 
-        n = config.SAMPLE_DRAWS
-        gr.Markdown(f"#### {t('engines.draws_heading', n=n)}\n{t('engines.draws_explain', n=n)}")
-        with gr.Row():
-            draws_plot = gr.Plot(first_draws, elem_id="lg-draws", show_label=False, scale=3)
-            draws_text = gr.Markdown(first_draws_text, elem_id="lg-draws-text")
-
-        gr.Markdown(f"#### {t('logits.generate_heading')}\n{t('logits.generate_explain')}")
-        with gr.Row():
-            max_new = gr.Slider(
-                1,
-                config.MAX_NEW_TOKENS,
-                value=32,
-                step=1,
-                label=t("logits.max_new_tokens"),
-                elem_id="lg-max-new",
-            )
-            min_new = gr.Slider(
-                0,
-                config.MAX_NEW_TOKENS,
-                value=0,
-                step=1,
-                label=t("logits.min_new_tokens"),
-                elem_id="lg-min-new",
-            )
-            stop = gr.Textbox(label=t("logits.stop"), lines=2, elem_id="lg-stop")
-            use_cache = gr.Checkbox(value=True, label=t("logits.use_cache"), elem_id="lg-use-cache")
-        with gr.Row():
-            go = gr.Button(t("logits.generate"), variant="primary", elem_id="lg-generate")
-            stop_button = gr.Button(t("serving.stop"), elem_id="lg-stop-generation")
-        generated = gr.HTML(elem_id="lg-generated", js_on_load=fork_ui.CLICK_JS)
-        status = gr.Markdown(elem_id="lg-status")
-        with gr.Accordion(t("logits.steps"), open=False):
-            steps = gr.Dataframe(
-                headers=[t(f"logits.col.{c}") for c in ("step", "token", "prob", "alternatives")],
-                elem_id="lg-steps",
-                interactive=False,
-                wrap=True,
-            )
-        generation = gr.State(None)  # the last finished generation, for a fork
-        fork_ui.build_section(runner, generated, generation)
-        register([api.NEXT_TOKEN, api.GENERATE, api.SAMPLE_MANY], runner)
-
-    knob_changes = [s.change for s in sliders]
-    views = [  # (handler, inputs, outputs, what it redraws on)
-        (on_redraw, [state, engine, seed, *sliders], [plot, summary, order], [engine.change, seed.change]),
-        (on_compare, [state, *sliders], [compare_plot, compare_text], []),
-        (on_draws, [state, engine, seed, *sliders], [draws_plot, draws_text], [engine.change, seed.change]),
+def _view_events(runner, c: SimpleNamespace) -> None:
+    """A new prompt runs the model once; every knob, the engine and the seed only redraw."""
+    knob_changes = [s.change for s in c.sliders]
+    redraw_on = [c.engine.change, c.seed.change]
+    views = [  # (handler, inputs, outputs, what it redraws on besides the knobs)
+        (redraw, [c.state, c.engine, c.seed, *c.sliders], [c.plot, c.summary, c.order], redraw_on),
+        (compare, [c.state, *c.sliders], [c.compare_plot, c.compare_text], []),
+        (draw_many, [c.state, c.engine, c.seed, *c.sliders], [c.draws_plot, c.draws_text], redraw_on),
     ]
+    quiet = {"trigger_mode": "always_last", "show_progress": "hidden", "api_visibility": "private"}
     new_logits = gr.on(
-        [prompt.change, chat.change],
-        on_prompt,
-        inputs=[prompt, chat],
-        outputs=[state],
-        trigger_mode="always_last",
-        show_progress="hidden",
-        api_visibility="private",
+        [c.prompt.change, c.chat.change],
+        handler(partial(prompt_logits, runner)),
+        inputs=[c.prompt, c.chat],
+        outputs=[c.state],
+        **quiet,
         **MODEL_EVENT,
     )
     for fn, inputs, outputs, triggers in views:
-        new_logits.then(fn, inputs=inputs, outputs=outputs, api_visibility="private", **LIGHT_EVENT)
-        gr.on(
-            [*triggers, *knob_changes],
-            fn,
-            inputs=inputs,
-            outputs=outputs,
-            trigger_mode="always_last",
-            show_progress="hidden",
-            api_visibility="private",
-            **LIGHT_EVENT,
-        )
-    reseed.click(next_seed, inputs=[seed], outputs=[seed], api_visibility="private", queue=False)
+        bound = handler(partial(fn, runner))
+        new_logits.then(bound, inputs=inputs, outputs=outputs, api_visibility="private", **LIGHT_EVENT)
+        gr.on([*triggers, *knob_changes], bound, inputs=inputs, outputs=outputs, **quiet, **LIGHT_EVENT)
+    c.reseed.click(next_seed, inputs=[c.seed], outputs=[c.seed], api_visibility="private", queue=False)
+
+
+def _generation_events(runner, c: SimpleNamespace) -> None:
     generating = gr.on(
-        [go.click, prompt.submit],
-        on_generate,
-        inputs=[prompt, chat, engine, seed, max_new, min_new, stop, use_cache, *sliders],
-        outputs=[generated, status, steps, generation],
+        [c.go.click, c.prompt.submit],
+        endpoint(generate_ui, runner),  # keeps the gr.Request hint: the session is known
+        inputs=[c.prompt, c.chat, c.engine, c.seed, c.max_new, c.min_new, c.stop, c.use_cache, *c.sliders],
+        outputs=[c.generated, c.status, c.steps, c.generation],
         show_progress="minimal",
         api_visibility="private",
         **GENERATION_EVENT,
     )
     # Stop closes the generation's handler: its request leaves the batch at the next step.
-    stop_button.click(None, cancels=[generating], api_visibility="private", queue=False)
+    c.stop_button.click(None, cancels=[generating], api_visibility="private", queue=False)
+
+
+def build(runner, first: LogitsState | None = None) -> None:
+    """The tab: its layout, its events and its endpoints."""
+    first = first or first_view(runner)
+    c = SimpleNamespace()
+    with gr.Tab(t("tab.logits"), id=ID, elem_id=f"tab-{ID}"):
+        _stage_section(runner, c, first)
+        _engines_section(runner, c, first)
+        _generation_section(runner, c)
+        register([api.NEXT_TOKEN, api.GENERATE, api.SAMPLE_MANY], runner)
+    _view_events(runner, c)
+    _generation_events(runner, c)

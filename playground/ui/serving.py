@@ -10,6 +10,8 @@ from playground import charts, config, serving
 from playground.i18n import t
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, endpoint, handler, session_of
 
+ID = "serving"
+
 
 def live_view(runner, request: gr.Request = None):
     """The last minutes of this server's traffic: summary, request timeline, steps, throughput."""
@@ -69,12 +71,17 @@ def toggle_timer(active: bool):
     return gr.Timer(active=bool(active))
 
 
-def build(runner) -> None:
+def first_view(runner) -> None:
+    """Nothing from the model: this tab's first view is drawn without it."""
+    return None
+
+
+def build(runner, first=None) -> None:
     refresh_live = endpoint(live_view, runner)  # keeps the gr.Request hint: yours are highlighted
     run_simulation = handler(partial(simulate, runner))
     window = config.SERVING_WINDOW_S
 
-    with gr.Tab(t("tab.serving"), id="serving", elem_id="tab-serving"):
+    with gr.Tab(t("tab.serving"), id=ID, elem_id=f"tab-{ID}"):
         gr.Markdown(t("serving.explain"))
         gr.Markdown(f"{t('serving.live_heading')}\n{t('serving.live_explain', window=window)}")
         with gr.Row():

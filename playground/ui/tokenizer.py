@@ -12,6 +12,8 @@ from playground.i18n import t
 from playground.ui.common import LIGHT_EVENT, examples_for, handler
 from playground.ui.endpoints import register
 
+ID = "tokenizer"
+
 DEFAULT_COMPARE = [name for name, spec in models.TOKENIZERS.items() if spec.kind != "hub"]
 
 
@@ -64,14 +66,19 @@ def compare(runner, text: str, names: list[str], show_ids: bool) -> str:
     return html.comparison(rows, show_ids, config.MAX_TOKENS_SHOWN)
 
 
-def build(runner) -> None:
+def first_view(runner) -> None:
+    """Nothing from the model: this tab's first view is drawn without it."""
+    return None
+
+
+def build(runner, first=None) -> None:
     on_tokens = handler(partial(show_tokens, runner))
     on_compare = handler(partial(compare, runner))
     default_text = examples_for("tokenizer")[0]
     first_stats, first_tokens, first_chat, first_chat_text, first_note = on_tokens(default_text, True)
     first_comparison = on_compare(default_text, DEFAULT_COMPARE, True)
 
-    with gr.Tab(t("tab.tokenizer"), id="tokenizer", elem_id="tab-tokenizer"):
+    with gr.Tab(t("tab.tokenizer"), id=ID, elem_id=f"tab-{ID}"):
         gr.Markdown(t("tokenizer.explain", model=runner.name, vocab=len(runner.tokenizer)))
         with gr.Row():
             text = gr.Textbox(
