@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import tempfile
+from functools import partial
+from types import SimpleNamespace
 
 import gradio as gr
 
@@ -42,122 +44,131 @@ def _fits(total_bytes: int) -> str:
     return fitting[0] if fitting else t("context.fits_none")
 
 
+def measure(runner, lengths: str, repeats, log_axes: bool, progress=gr.Progress()):  # noqa: B008 (gradio's own pattern)
+    """The measured sweep (the model alone while it measures), its charts, its note and its CSV."""
+    result = api.measure_context_cost(
+        runner, lengths, repeats, lambda fraction, text: progress(fraction, desc=text)
+    )
+    match = all(r["kv_cache_bytes"] == r["kv_cache_bytes_formula"] for r in result["rows"])
+    note = t(
+        "context.method",
+        method=result["method"],
+        match=t("decode.match_yes" if match else "decode.match_no"),
+    ) + t("serving.measured_alone", waited_ms=result["waited_s"] * 1000)
+    time_fig, memory_fig = redraw(result, log_axes)
+    return result, time_fig, memory_fig, note, _csv(result)
+
+
+def redraw(result: dict | None, log_axes: bool):
+    """The sweep's time and memory charts (linear or log axes); the model is not run."""
+    if result is None:
+        return None, None
+    return charts.sweep_time(result["rows"], log_axes), charts.sweep_memory(result["rows"], log_axes)
+
+
+def project(models: list[str], weight_dtype: float, kv_dtype: int, batch: float):
+    """Weights and KV cache of known models at long contexts, and the smallest GPU that holds them."""
+    shapes = cost.known_models()
+    rows = []
+    for name in models:
+        rows += cost.projection(
+            shapes[name], list(config.PROJECTION_CONTEXTS), float(weight_dtype), int(kv_dtype), int(batch)
+        )
+    table = [
+        [
+            r["model"],
+            f"{r['context_tokens']:,}" + (t("context.beyond") if r["beyond_max_context"] else ""),
+            round(r["weight_bytes"] / GIB, 2),
+            round(r["kv_cache_bytes"] / GIB, 2),
+            round(r["total_bytes"] / GIB, 2),
+            _fits(r["total_bytes"]),
+        ]
+        for r in rows
+    ]
+    return charts.projection(rows, cost.gpus()), table
+
+
 def first_view(runner) -> None:
-    """Nothing from the model: this tab's first view is drawn without it."""
+    """Nothing from the model: the sweep runs when asked, the projections are arithmetic."""
     return None
 
 
-def build(runner, first=None) -> None:
-    @handler
-    def measure(lengths: str, repeats, log_axes: bool, progress=gr.Progress()):  # noqa: B008 (gradio's own pattern)
-        result = api.measure_context_cost(
-            runner, lengths, repeats, lambda fraction, text: progress(fraction, desc=text)
+def _measured_section(runner, c: SimpleNamespace) -> None:
+    gr.Markdown(
+        t("context.explain", model=runner.name, heads=runner.num_heads, kv_heads=runner.num_kv_heads),
+        latex_delimiters=[{"left": "$", "right": "$", "display": False}],
+    )
+    with gr.Row():
+        c.lengths = gr.Textbox(
+            value=config.DEFAULT_SWEEP, label=t("context.lengths"), elem_id="cc-lengths", scale=3
         )
-        match = all(r["kv_cache_bytes"] == r["kv_cache_bytes_formula"] for r in result["rows"])
-        note = t(
-            "context.method",
-            method=result["method"],
-            match=t("decode.match_yes" if match else "decode.match_no"),
-        ) + t("serving.measured_alone", waited_ms=result["waited_s"] * 1000)
-        time_fig, memory_fig = redraw(result, log_axes)
-        return result, time_fig, memory_fig, note, _csv(result)
+        c.repeats = slider(REPEATS, value=REPEATS.default, label=t("context.repeats"), elem_id="cc-repeats")
+        c.log_axes = gr.Checkbox(value=False, label=t("context.log_axes"), elem_id="cc-log")
+    c.run = gr.Button(t("context.run"), variant="primary", elem_id="cc-run")
+    c.note = gr.Markdown(t("context.empty"), elem_id="cc-note")
+    c.state = gr.State(None, time_to_live=config.SESSION_TTL_S)
+    with gr.Row():
+        c.time_plot = gr.Plot(elem_id="cc-time", show_label=False)
+        c.memory_plot = gr.Plot(elem_id="cc-memory", show_label=False)
+    c.download = gr.File(label=t("context.csv"), elem_id="cc-csv", interactive=False)
 
-    @handler
-    def redraw(result, log_axes: bool):
-        if result is None:
-            return None, None
-        return charts.sweep_time(result["rows"], log_axes), charts.sweep_memory(result["rows"], log_axes)
 
-    @handler
-    def project(models: list[str], weight_dtype: float, kv_dtype: int, batch: float):
-        shapes = cost.known_models()
-        rows = []
-        for name in models:
-            rows += cost.projection(
-                shapes[name], list(config.PROJECTION_CONTEXTS), float(weight_dtype), int(kv_dtype), int(batch)
-            )
-        table = [
-            [
-                r["model"],
-                f"{r['context_tokens']:,}" + (t("context.beyond") if r["beyond_max_context"] else ""),
-                round(r["weight_bytes"] / GIB, 2),
-                round(r["kv_cache_bytes"] / GIB, 2),
-                round(r["total_bytes"] / GIB, 2),
-                _fits(r["total_bytes"]),
-            ]
-            for r in rows
-        ]
-        return charts.projection(rows, cost.gpus()), table
-
+def _projection_section(c: SimpleNamespace) -> None:
+    projection0, table0 = project(DEFAULT_PROJECTED, 2.0, 2, 1)
     links = ", ".join(f"[{m.name}]({m.source})" for m in cost.known_models().values())
-    first_projection, first_table = project(DEFAULT_PROJECTED, 2.0, 2, 1)
-
-    with gr.Tab(t("tab.context"), id=ID, elem_id=f"tab-{ID}"):
-        gr.Markdown(
-            t("context.explain", model=runner.name, heads=runner.num_heads, kv_heads=runner.num_kv_heads),
-            latex_delimiters=[{"left": "$", "right": "$", "display": False}],
+    gr.Markdown(f"#### {t('context.projection_heading')}")
+    with gr.Row():
+        c.models = gr.CheckboxGroup(
+            choices=list(cost.known_models()), value=DEFAULT_PROJECTED, label=t("context.models"),
+            elem_id="cc-models",
+        )  # fmt: skip
+    with gr.Row():
+        c.weight_dtype = gr.Radio(
+            _weight_dtypes(), value=2.0, label=t("context.weight_dtype"), elem_id="cc-weight-dtype"
         )
-        with gr.Row():
-            lengths = gr.Textbox(
-                value=config.DEFAULT_SWEEP, label=t("context.lengths"), elem_id="cc-lengths", scale=3
-            )
-            repeats = slider(REPEATS, value=REPEATS.default, label=t("context.repeats"), elem_id="cc-repeats")
-            log_axes = gr.Checkbox(value=False, label=t("context.log_axes"), elem_id="cc-log")
-        run = gr.Button(t("context.run"), variant="primary", elem_id="cc-run")
-        note = gr.Markdown(t("context.empty"), elem_id="cc-note")
-        state = gr.State(None, time_to_live=config.SESSION_TTL_S)
-        with gr.Row():
-            time_plot = gr.Plot(elem_id="cc-time", show_label=False)
-            memory_plot = gr.Plot(elem_id="cc-memory", show_label=False)
-        download = gr.File(label=t("context.csv"), elem_id="cc-csv", interactive=False)
+        c.kv_dtype = gr.Radio(KV_DTYPES, value=2, label=t("context.kv_dtype"), elem_id="cc-kv-dtype")
+        c.batch = gr.Slider(1, 64, value=1, step=1, label=t("context.batch"), elem_id="cc-batch")
+    c.projection_plot = gr.Plot(projection0, elem_id="cc-projection", show_label=False)
+    c.projection_table = gr.Dataframe(
+        table0,
+        headers=[t(f"context.col.{col}") for col in ("model", "context", "weights", "kv", "total", "fits")],
+        interactive=False,
+        elem_id="cc-projection-table",
+    )
+    gr.Markdown(t("context.sources", links=links))
 
-        gr.Markdown(f"#### {t('context.projection_heading')}")
-        with gr.Row():
-            models = gr.CheckboxGroup(
-                choices=list(cost.known_models()),
-                value=DEFAULT_PROJECTED,
-                label=t("context.models"),
-                elem_id="cc-models",
-            )
-        with gr.Row():
-            weight_dtype = gr.Radio(
-                _weight_dtypes(),
-                value=2.0,
-                label=t("context.weight_dtype"),
-                elem_id="cc-weight-dtype",
-            )
-            kv_dtype = gr.Radio(KV_DTYPES, value=2, label=t("context.kv_dtype"), elem_id="cc-kv-dtype")
-            batch = gr.Slider(1, 64, value=1, step=1, label=t("context.batch"), elem_id="cc-batch")
-        projection_plot = gr.Plot(first_projection, elem_id="cc-projection", show_label=False)
-        projection_table = gr.Dataframe(
-            first_table,
-            headers=[t(f"context.col.{c}") for c in ("model", "context", "weights", "kv", "total", "fits")],
-            interactive=False,
-            elem_id="cc-projection-table",
-        )
-        gr.Markdown(t("context.sources", links=links))
-        register([api.CONTEXT_COST], runner)
 
-    run.click(
-        measure,
-        inputs=[lengths, repeats, log_axes],
-        outputs=[state, time_plot, memory_plot, note, download],
+def _events(runner, c: SimpleNamespace) -> None:
+    c.run.click(
+        handler(partial(measure, runner)),
+        inputs=[c.lengths, c.repeats, c.log_axes],
+        outputs=[c.state, c.time_plot, c.memory_plot, c.note, c.download],
         api_visibility="private",
         **MODEL_EVENT,
     )
-    log_axes.change(
-        redraw,
-        inputs=[state, log_axes],
-        outputs=[time_plot, memory_plot],
+    c.log_axes.change(
+        handler(redraw),
+        inputs=[c.state, c.log_axes],
+        outputs=[c.time_plot, c.memory_plot],
         api_visibility="private",
         **LIGHT_EVENT,
     )
     gr.on(
-        [models.change, weight_dtype.change, kv_dtype.change, batch.change],
-        project,
-        inputs=[models, weight_dtype, kv_dtype, batch],
-        outputs=[projection_plot, projection_table],
+        [c.models.change, c.weight_dtype.change, c.kv_dtype.change, c.batch.change],
+        handler(project),
+        inputs=[c.models, c.weight_dtype, c.kv_dtype, c.batch],
+        outputs=[c.projection_plot, c.projection_table],
         trigger_mode="always_last",
         api_visibility="private",
         **LIGHT_EVENT,
     )
+
+
+def build(runner, first=None) -> None:
+    """The tab: its layout, its events and its endpoint."""
+    c = SimpleNamespace()
+    with gr.Tab(t("tab.context"), id=ID, elem_id=f"tab-{ID}"):
+        _measured_section(runner, c)
+        _projection_section(c)
+        register([api.CONTEXT_COST], runner)
+    _events(runner, c)

@@ -7,16 +7,19 @@ session's state.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
+from types import SimpleNamespace
 
 import gradio as gr
 
 from playground import charts, config, html, lens
 from playground.api import endpoints as api
+from playground.api.params import LAYER
 from playground.i18n import t
 from playground.prompts import encode_prompt
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler, prompt_examples
-from playground.ui.endpoints import register
+from playground.ui.endpoints import register, slider
 
 ID = "inside"
 
@@ -89,18 +92,18 @@ def compute_writing(runner, prompt: str, chat: bool, max_new_tokens: int, temper
     params = lens.writing_params(max_new_tokens, temperature, 0 if seed is None else seed)
     ids = encode_prompt(runner, prompt, chat, config.MAX_LENS_TOKENS)
     writing = lens.attention_while_writing(runner, ids, params)
+    return writing, gr.update(maximum=writing.num_generated, value=1), writing_status(writing, params)
+
+
+def writing_status(writing: lens.WritingAttention, params) -> str:
+    """How many tokens were written, how (greedy or sampled, with the seed), and why it stopped."""
     how = (
         t("inside.greedy")
         if params.sampling.greedy
         else t("inside.sampled", temperature=params.sampling.temperature, seed=params.seed)
     )
-    status = t(
-        "inside.writing_status",
-        count=writing.num_generated,
-        how=how,
-        reason=t(f"inside.stop.{writing.stop_reason}"),
-    )
-    return writing, gr.update(maximum=writing.num_generated, value=1), status
+    reason = t(f"inside.stop.{writing.stop_reason}")
+    return t("inside.writing_status", count=writing.num_generated, how=how, reason=reason)
 
 
 def render_writing(writing: lens.WritingAttention, layer: int, head: int, step: int):
@@ -150,165 +153,171 @@ def advance(writing: lens.WritingAttention, step: int):
 # --- layout and events -----------------------------------------------------------------------------
 
 
-def first_view(runner) -> None:
-    """Nothing from the model: this tab's first view is drawn without it."""
-    return None
+@dataclass(frozen=True)
+class InsideFirst:
+    """The first view's model work: the default prompt's hidden states and a greedy writing."""
+
+    states: lens.PromptStates
+    writing: lens.WritingAttention
+    params: object  # the writing's GenerationParams
 
 
-def build(runner, first=None) -> None:
-    on_prompt = handler(partial(compute_prompt, runner))
-    draw_embeddings = handler(partial(render_embeddings, runner))
-    draw_lens = handler(partial(render_lens, runner))
-    on_generate = handler(partial(compute_writing, runner))
-    draw_writing = handler(render_writing)
-    play = handler(toggle_play)
-    tick = handler(advance)
+def first_view(runner) -> InsideFirst:
+    """Computed once per server, shared by every language's page."""
+    params = lens.writing_params(config.DEFAULT_WRITING_NEW_TOKENS, 0, 0)
+    ids = encode_prompt(runner, DEFAULT_PROMPT, False, config.MAX_LENS_TOKENS)
+    writing = lens.attention_while_writing(runner, ids, params)
+    return InsideFirst(lens.prompt_states(runner, ids), writing, params)
 
-    first_states = lens.prompt_states(runner, encode_prompt(runner, DEFAULT_PROMPT, False))
-    first_last = len(first_states.ids) - 1
-    first_writing, _, first_status = on_generate(
-        DEFAULT_PROMPT, False, config.DEFAULT_WRITING_NEW_TOKENS, 0, 0
-    )
-    first_layer = runner.num_layers // 2
-    first_strips, first_neighbours = draw_embeddings(first_states, DEFAULT_TOKEN, config.DEFAULT_NEIGHBOURS)
-    first_top, first_target, first_summary = draw_lens(first_states, first_last)
-    first_figure, first_tokens, first_step = draw_writing(first_writing, first_layer, lens.MEAN_HEAD, 1)
+
+def _prompt_and_embeddings(runner, c: SimpleNamespace, first: InsideFirst) -> None:
+    states = first.states
+    strips0, neighbours0 = render_embeddings(runner, states, DEFAULT_TOKEN, config.DEFAULT_NEIGHBOURS)
     tied = t("inside.tied_yes") if runner.tied_embeddings else t("inside.tied_no")
     theta = runner.rope_theta
     position_note = t("inside.position_rope", theta=theta) if theta else t("inside.position_other")
-    heads = [(_head_name(h), h) for h in [lens.MEAN_HEAD, *range(first_writing.num_heads)]]
-
-    with gr.Tab(t("tab.inside"), id=ID, elem_id=f"tab-{ID}"):
-        gr.Markdown(t("inside.explain", layers=runner.num_layers), latex_delimiters=LATEX)
-        with gr.Row():
-            prompt = gr.Textbox(
-                value=DEFAULT_PROMPT, label=t("inside.prompt"), lines=2, elem_id="in-prompt", scale=4
-            )
-            chat = gr.Checkbox(value=False, label=t("inside.chat"), elem_id="in-chat", scale=1)
-        prompt_examples("inside", prompt, runner)
-        states = gr.State(first_states, time_to_live=config.INSIDE_STATE_TTL_S)
-
-        gr.Markdown(f"### {t('inside.embed_heading')}")
-        gr.Markdown(
-            t("inside.embed_explain", vocab=runner.embedding_matrix.shape[0], dim=runner.hidden_size),
-            latex_delimiters=LATEX,
+    gr.Markdown(t("inside.explain", layers=runner.num_layers), latex_delimiters=LATEX)
+    with gr.Row():
+        c.prompt = gr.Textbox(
+            value=DEFAULT_PROMPT, label=t("inside.prompt"), lines=2, elem_id="in-prompt", scale=4
         )
-        gr.Markdown(f"{position_note}\n\n{tied}", latex_delimiters=LATEX, elem_id="in-facts")
-        strips = gr.Plot(first_strips, elem_id="in-strips", show_label=False)
-        with gr.Row():
-            token = gr.Dropdown(
-                choices=_choices(first_states), value=DEFAULT_TOKEN, label=t("inside.choose_token"),
-                elem_id="in-token",
-            )  # fmt: skip
-            k = gr.Slider(
-                1, config.MAX_NEIGHBOURS, value=config.DEFAULT_NEIGHBOURS, step=1, label=t("inside.k"),
-                elem_id="in-k",
-            )  # fmt: skip
-        neighbours = gr.Plot(first_neighbours, elem_id="in-neighbours", show_label=False)
-
-        gr.Markdown(f"### {t('inside.lens_heading')}")
-        gr.Markdown(t("inside.lens_explain", layers=runner.num_layers), latex_delimiters=LATEX)
-        position = gr.Dropdown(
-            choices=_choices(first_states),
-            value=first_last,
-            label=t("inside.position"),
-            elem_id="in-position",
+        c.chat = gr.Checkbox(value=False, label=t("inside.chat"), elem_id="in-chat", scale=1)
+    prompt_examples("inside", c.prompt, runner)
+    c.states = gr.State(states, time_to_live=config.INSIDE_STATE_TTL_S)
+    gr.Markdown(f"### {t('inside.embed_heading')}")
+    gr.Markdown(
+        t("inside.embed_explain", vocab=runner.embedding_matrix.shape[0], dim=runner.hidden_size),
+        latex_delimiters=LATEX,
+    )
+    gr.Markdown(f"{position_note}\n\n{tied}", latex_delimiters=LATEX, elem_id="in-facts")
+    c.strips = gr.Plot(strips0, elem_id="in-strips", show_label=False)
+    with gr.Row():
+        c.token = gr.Dropdown(
+            choices=_choices(states), value=DEFAULT_TOKEN, label=t("inside.choose_token"), elem_id="in-token"
         )
-        lens_summary = gr.Markdown(first_summary, elem_id="in-lens-summary")
-        with gr.Row():
-            lens_top = gr.Plot(first_top, elem_id="in-lens-top", show_label=False)
-            lens_target = gr.Plot(first_target, elem_id="in-lens-target", show_label=False)
+        c.k = slider(api.EMBEDDINGS.param("k"), value=config.DEFAULT_NEIGHBOURS, label=t("inside.k"),
+                     elem_id="in-k")  # fmt: skip
+    c.neighbours = gr.Plot(neighbours0, elem_id="in-neighbours", show_label=False)
 
-        gr.Markdown(f"### {t('inside.writing_heading')}")
-        gr.Markdown(t("inside.writing_explain"), latex_delimiters=LATEX)
-        with gr.Row():
-            new_tokens = gr.Slider(
-                1, config.MAX_WRITING_NEW_TOKENS, value=config.DEFAULT_WRITING_NEW_TOKENS, step=1,
-                label=t("inside.new_tokens"), elem_id="in-new-tokens",
-            )  # fmt: skip
-            temperature = gr.Slider(
-                0, 2, value=0, step=0.05, label=t("inside.temperature"), elem_id="in-temperature"
-            )
-            seed = gr.Number(value=0, precision=0, label=t("inside.seed"), elem_id="in-seed")
-            generate = gr.Button(t("inside.generate"), variant="primary", elem_id="in-generate")
-        writing = gr.State(first_writing, time_to_live=config.INSIDE_STATE_TTL_S)
-        playing = gr.State(False)
-        status = gr.Markdown(first_status, elem_id="in-status")
-        with gr.Row():
-            layer = gr.Slider(
-                0,
-                runner.num_layers - 1,
-                value=first_layer,
-                step=1,
-                label=t("inside.layer"),
-                elem_id="in-layer",
-            )
-            head = gr.Dropdown(choices=heads, value=lens.MEAN_HEAD, label=t("inside.head"), elem_id="in-head")
-        with gr.Row():
-            step = gr.Slider(
-                1, first_writing.num_generated, value=1, step=1, label=t("inside.step"), elem_id="in-step",
-                scale=4,
-            )  # fmt: skip
-            play_button = gr.Button(t("inside.play"), elem_id="in-play", scale=1)
-        timer = gr.Timer(config.PLAY_INTERVAL_S, active=False)
-        step_summary = gr.Markdown(first_step, elem_id="in-step-summary")
-        step_tokens = gr.HTML(first_tokens, elem_id="in-step-tokens")
-        writing_plot = gr.Plot(first_figure, elem_id="in-writing", show_label=False)
 
-        register([api.LOGIT_LENS, api.EMBEDDINGS, api.GENERATION_ATTENTION], runner)
+def _lens_section(runner, c: SimpleNamespace, first: InsideFirst) -> None:
+    last = len(first.states.ids) - 1
+    top0, target0, summary0 = render_lens(runner, first.states, last)
+    gr.Markdown(f"### {t('inside.lens_heading')}")
+    gr.Markdown(t("inside.lens_explain", layers=runner.num_layers), latex_delimiters=LATEX)
+    c.position = gr.Dropdown(
+        choices=_choices(first.states), value=last, label=t("inside.position"), elem_id="in-position"
+    )
+    c.lens_summary = gr.Markdown(summary0, elem_id="in-lens-summary")
+    with gr.Row():
+        c.lens_top = gr.Plot(top0, elem_id="in-lens-top", show_label=False)
+        c.lens_target = gr.Plot(target0, elem_id="in-lens-target", show_label=False)
 
-    private = {"api_visibility": "private"}
-    redraw = {"trigger_mode": "always_last", "show_progress": "hidden", **private, **LIGHT_EVENT}
+
+def _writing_controls(c: SimpleNamespace) -> None:
+    gr.Markdown(f"### {t('inside.writing_heading')}")
+    gr.Markdown(t("inside.writing_explain"), latex_delimiters=LATEX)
+    with gr.Row():
+        c.new_tokens = slider(
+            api.GENERATION_ATTENTION.param("max_new_tokens"),
+            value=config.DEFAULT_WRITING_NEW_TOKENS,
+            label=t("inside.new_tokens"),
+            elem_id="in-new-tokens",
+        )
+        c.temperature = gr.Slider(
+            0, 2, value=0, step=0.05, label=t("inside.temperature"), elem_id="in-temperature"
+        )
+        c.seed = gr.Number(value=0, precision=0, label=t("inside.seed"), elem_id="in-seed")
+        c.generate = gr.Button(t("inside.generate"), variant="primary", elem_id="in-generate")
+
+
+def _writing_section(runner, c: SimpleNamespace, first: InsideFirst) -> None:
+    writing, layer0 = first.writing, runner.num_layers // 2
+    figure0, tokens0, step0 = render_writing(writing, layer0, lens.MEAN_HEAD, 1)
+    heads = [(_head_name(h), h) for h in [lens.MEAN_HEAD, *range(writing.num_heads)]]
+    _writing_controls(c)
+    c.writing = gr.State(writing, time_to_live=config.INSIDE_STATE_TTL_S)
+    c.playing = gr.State(False)
+    c.status = gr.Markdown(writing_status(writing, first.params), elem_id="in-status")
+    with gr.Row():
+        c.layer = slider(
+            LAYER, high=runner.num_layers - 1, value=layer0, label=t("inside.layer"), elem_id="in-layer"
+        )
+        c.head = gr.Dropdown(choices=heads, value=lens.MEAN_HEAD, label=t("inside.head"), elem_id="in-head")
+    with gr.Row():
+        c.step = gr.Slider(
+            1, writing.num_generated, value=1, step=1, label=t("inside.step"), elem_id="in-step", scale=4
+        )
+        c.play_button = gr.Button(t("inside.play"), elem_id="in-play", scale=1)
+    c.timer = gr.Timer(config.PLAY_INTERVAL_S, active=False)
+    c.step_summary = gr.Markdown(step0, elem_id="in-step-summary")
+    c.step_tokens = gr.HTML(tokens0, elem_id="in-step-tokens")
+    c.writing_plot = gr.Plot(figure0, elem_id="in-writing", show_label=False)
+
+
+PRIVATE = {"api_visibility": "private"}
+REDRAW = {"trigger_mode": "always_last", "show_progress": "hidden", **PRIVATE, **LIGHT_EVENT}
+
+
+def _prompt_events(runner, c: SimpleNamespace) -> None:
+    draw_embeddings = handler(partial(render_embeddings, runner))
+    draw_lens = handler(partial(render_lens, runner))
+    embeddings_view = {"inputs": [c.states, c.token, c.k], "outputs": [c.strips, c.neighbours]}
+    lens_view = {"inputs": [c.states, c.position], "outputs": [c.lens_top, c.lens_target, c.lens_summary]}
     prompt_event = gr.on(
-        [prompt.change, chat.change],
-        on_prompt,
-        inputs=[prompt, chat],
-        outputs=[states, token, position],
+        [c.prompt.change, c.chat.change],
+        handler(partial(compute_prompt, runner)),
+        inputs=[c.prompt, c.chat],
+        outputs=[c.states, c.token, c.position],
         trigger_mode="always_last",
         show_progress="hidden",
-        **private,
+        **PRIVATE,
         **MODEL_EVENT,
     )
-    prompt_event.then(
-        draw_embeddings, inputs=[states, token, k], outputs=[strips, neighbours], **private, **LIGHT_EVENT
-    )
-    prompt_event.then(
-        draw_lens,
-        inputs=[states, position],
-        outputs=[lens_top, lens_target, lens_summary],
-        **private,
-        **LIGHT_EVENT,
-    )
-    gr.on(
-        [token.input, k.change],
-        draw_embeddings,
-        inputs=[states, token, k],
-        outputs=[strips, neighbours],
-        **redraw,
-    )
-    position.input(
-        draw_lens, inputs=[states, position], outputs=[lens_top, lens_target, lens_summary], **redraw
-    )
+    prompt_event.then(draw_embeddings, **embeddings_view, **PRIVATE, **LIGHT_EVENT)
+    prompt_event.then(draw_lens, **lens_view, **PRIVATE, **LIGHT_EVENT)
+    gr.on([c.token.input, c.k.change], draw_embeddings, **embeddings_view, **REDRAW)
+    c.position.input(draw_lens, **lens_view, **REDRAW)
 
+
+def _writing_events(runner, c: SimpleNamespace) -> None:
+    draw_writing = handler(render_writing)
     writing_view = {
-        "inputs": [writing, layer, head, step],
-        "outputs": [writing_plot, step_tokens, step_summary],
+        "inputs": [c.writing, c.layer, c.head, c.step],
+        "outputs": [c.writing_plot, c.step_tokens, c.step_summary],
     }
-    generate.click(
-        on_generate,
-        inputs=[prompt, chat, new_tokens, temperature, seed],
-        outputs=[writing, step, status],
-        **private,
+    c.generate.click(
+        handler(partial(compute_writing, runner)),
+        inputs=[c.prompt, c.chat, c.new_tokens, c.temperature, c.seed],
+        outputs=[c.writing, c.step, c.status],
+        **PRIVATE,
         **MODEL_EVENT,
-    ).then(draw_writing, **writing_view, **private, **LIGHT_EVENT)
-    gr.on([layer.change, head.change, step.change], draw_writing, **writing_view, **redraw)
-    play_button.click(
-        play,
-        inputs=[playing, writing, step],
-        outputs=[playing, timer, play_button, step],
-        **private,
+    ).then(draw_writing, **writing_view, **PRIVATE, **LIGHT_EVENT)
+    gr.on([c.layer.change, c.head.change, c.step.change], draw_writing, **writing_view, **REDRAW)
+    c.play_button.click(
+        handler(toggle_play),
+        inputs=[c.playing, c.writing, c.step],
+        outputs=[c.playing, c.timer, c.play_button, c.step],
+        **PRIVATE,
         queue=False,
     )
-    timer.tick(
-        tick, inputs=[writing, step], outputs=[step, playing, timer, play_button], **private, queue=False
+    c.timer.tick(
+        handler(advance),
+        inputs=[c.writing, c.step],
+        outputs=[c.step, c.playing, c.timer, c.play_button],
+        **PRIVATE,
+        queue=False,
     )
+
+
+def build(runner, first: InsideFirst | None = None) -> None:
+    """The tab: its layout, its events and its endpoints."""
+    first = first or first_view(runner)
+    c = SimpleNamespace()
+    with gr.Tab(t("tab.inside"), id=ID, elem_id=f"tab-{ID}"):
+        _prompt_and_embeddings(runner, c, first)
+        _lens_section(runner, c, first)
+        _writing_section(runner, c, first)
+        register([api.LOGIT_LENS, api.EMBEDDINGS, api.GENERATION_ATTENTION], runner)
+    _prompt_events(runner, c)
+    _writing_events(runner, c)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from types import SimpleNamespace
 
 import gradio as gr
 
@@ -71,77 +72,79 @@ def first_view(runner) -> None:
     return None
 
 
-def build(runner, first=None) -> None:
-    on_tokens = handler(partial(show_tokens, runner))
-    on_compare = handler(partial(compare, runner))
-    default_text = examples_for("tokenizer")[0]
-    first_stats, first_tokens, first_chat, first_chat_text, first_note = on_tokens(default_text, True)
-    first_comparison = on_compare(default_text, DEFAULT_COMPARE, True)
-
-    with gr.Tab(t("tab.tokenizer"), id=ID, elem_id=f"tab-{ID}"):
-        gr.Markdown(t("tokenizer.explain", model=runner.name, vocab=len(runner.tokenizer)))
-        with gr.Row():
-            text = gr.Textbox(
-                label=t("tokenizer.input"),
-                placeholder=t("tokenizer.placeholder"),
-                value=default_text,
-                lines=4,
-                max_lines=12,
-                elem_id="tok-text",
-                scale=4,
-            )
-            show_ids = gr.Checkbox(label=t("tokenizer.show_ids"), value=True, elem_id="tok-show-ids", scale=1)
-        gr.Examples(
-            [[example] for example in examples_for("tokenizer")],
-            inputs=[text],
-            label=t("tokenizer.examples"),
-            elem_id="tokenizer-examples",
-            api_visibility="private",
+def _tokens_section(runner, c: SimpleNamespace, text: str) -> None:
+    stats0, tokens0, chat0, chat_text0, note0 = show_tokens(runner, text, True)
+    gr.Markdown(t("tokenizer.explain", model=runner.name, vocab=len(runner.tokenizer)))
+    with gr.Row():
+        c.text = gr.Textbox(
+            label=t("tokenizer.input"),
+            placeholder=t("tokenizer.placeholder"),
+            value=text,
+            lines=4,
+            max_lines=12,
+            elem_id="tok-text",
+            scale=4,
         )
-        stats = gr.Markdown(first_stats, elem_id="tok-stats")
-        gr.Markdown(f"#### {t('tokenizer.tokens_heading')}")
-        token_view = gr.HTML(first_tokens, elem_id="tok-tokens")
-
-        gr.Markdown(f"#### {t('tokenizer.chat_heading')}\n{t('tokenizer.chat_explain')}")
-        chat_view = gr.HTML(first_chat, elem_id="tok-chat")
-        with gr.Accordion(t("tokenizer.chat_template"), open=False):
-            chat_text = gr.Code(first_chat_text, language=None, elem_id="tok-chat-text", show_label=False)
-        gr.Markdown(f"#### {t('safety.injection_heading')}\n{t('safety.injection_explain')}")
-        parse_special = gr.Checkbox(label=t("safety.parse_special"), value=False, elem_id="tok-parse-special")
-        injection = gr.Markdown(first_note, elem_id="tok-injection")
-
-        gr.Markdown(f"#### {t('tokenizer.compare_heading')}")
-        compare_choice = gr.CheckboxGroup(
-            choices=list(models.TOKENIZERS),
-            value=DEFAULT_COMPARE,
-            label=t("tokenizer.compare_choice"),
-            elem_id="tok-compare-choice",
-        )
-        comparison = gr.HTML(first_comparison, elem_id="tok-compare")
-
-        gr.Markdown(f"#### {t('tokenizer.cost_heading')}\n{t('tokenizer.cost_explain')}")
-        gr.Plot(
-            value=charts.language_cost(tokens.language_cost(runner)), elem_id="tok-cost", show_label=False
-        )
-        register([api.TOKENIZE], runner)
-
-    gr.on(
-        [text.change, show_ids.change, parse_special.change],
-        on_tokens,
-        inputs=[text, show_ids, parse_special],
-        outputs=[stats, token_view, chat_view, chat_text, injection],
+        c.show_ids = gr.Checkbox(label=t("tokenizer.show_ids"), value=True, elem_id="tok-show-ids", scale=1)
+    gr.Examples(
+        [[example] for example in examples_for("tokenizer")],
+        inputs=[c.text],
+        label=t("tokenizer.examples"),
+        elem_id="tokenizer-examples",
         api_visibility="private",
-        trigger_mode="always_last",
+    )
+    c.stats = gr.Markdown(stats0, elem_id="tok-stats")
+    gr.Markdown(f"#### {t('tokenizer.tokens_heading')}")
+    c.token_view = gr.HTML(tokens0, elem_id="tok-tokens")
+    gr.Markdown(f"#### {t('tokenizer.chat_heading')}\n{t('tokenizer.chat_explain')}")
+    c.chat_view = gr.HTML(chat0, elem_id="tok-chat")
+    with gr.Accordion(t("tokenizer.chat_template"), open=False):
+        c.chat_text = gr.Code(chat_text0, language=None, elem_id="tok-chat-text", show_label=False)
+    gr.Markdown(f"#### {t('safety.injection_heading')}\n{t('safety.injection_explain')}")
+    c.parse_special = gr.Checkbox(label=t("safety.parse_special"), value=False, elem_id="tok-parse-special")
+    c.injection = gr.Markdown(note0, elem_id="tok-injection")
+
+
+def _compare_section(runner, c: SimpleNamespace, text: str) -> None:
+    gr.Markdown(f"#### {t('tokenizer.compare_heading')}")
+    c.compare_choice = gr.CheckboxGroup(
+        choices=list(models.TOKENIZERS),
+        value=DEFAULT_COMPARE,
+        label=t("tokenizer.compare_choice"),
+        elem_id="tok-compare-choice",
+    )
+    c.comparison = gr.HTML(compare(runner, text, DEFAULT_COMPARE, True), elem_id="tok-compare")
+    gr.Markdown(f"#### {t('tokenizer.cost_heading')}\n{t('tokenizer.cost_explain')}")
+    gr.Plot(value=charts.language_cost(tokens.language_cost(runner)), elem_id="tok-cost", show_label=False)
+
+
+def _events(runner, c: SimpleNamespace) -> None:
+    redraw = {"api_visibility": "private", "trigger_mode": "always_last", **LIGHT_EVENT}
+    gr.on(
+        [c.text.change, c.show_ids.change, c.parse_special.change],
+        handler(partial(show_tokens, runner)),
+        inputs=[c.text, c.show_ids, c.parse_special],
+        outputs=[c.stats, c.token_view, c.chat_view, c.chat_text, c.injection],
         show_progress="hidden",
-        **LIGHT_EVENT,
+        **redraw,
     )
     gr.on(
-        [text.change, show_ids.change, compare_choice.change],
-        on_compare,
-        inputs=[text, compare_choice, show_ids],
-        outputs=[comparison],
-        api_visibility="private",
-        trigger_mode="always_last",
+        [c.text.change, c.show_ids.change, c.compare_choice.change],
+        handler(partial(compare, runner)),
+        inputs=[c.text, c.compare_choice, c.show_ids],
+        outputs=[c.comparison],
         show_progress="minimal",
-        **LIGHT_EVENT,
+        **redraw,
     )
+
+
+def build(runner, first=None) -> None:
+    """The tab: its layout, its events and its endpoint. Its first text is in the page's language
+    (tokenizing it is light work, not the model)."""
+    text = examples_for("tokenizer")[0]
+    c = SimpleNamespace()
+    with gr.Tab(t("tab.tokenizer"), id=ID, elem_id=f"tab-{ID}"):
+        _tokens_section(runner, c, text)
+        _compare_section(runner, c, text)
+        register([api.TOKENIZE], runner)
+    _events(runner, c)

@@ -8,10 +8,11 @@ import re
 import pytest
 
 from playground import i18n
+from playground.ui import tabs
 
 pytestmark = [pytest.mark.e2e, pytest.mark.real]
 
-TABS = ["tokenizer", "logits", "attention", "inside", "decode", "serving", "beam", "context"]
+TABS = list(tabs.IDS)
 # What each tab draws once it is ready (the first view is computed at start-up).
 READY = {
     "tokenizer": "#tok-cost .js-plotly-plot",
