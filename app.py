@@ -8,7 +8,7 @@ from pathlib import Path
 import gradio as gr
 from fastapi import FastAPI
 
-from playground import config, html, i18n, web
+from playground import config, html, i18n, openai_api, serving, web
 from playground.i18n import t
 from playground.ui import sessions, tabs
 from playground.ui.common import admit_fairly
@@ -69,6 +69,8 @@ def create_app(runner, server_name: str = "127.0.0.1", server_port: int = 7860) 
     firsts = tabs.first_views(runner)  # the model runs for the first views once, not per language
     demos = {lang: build_demo(runner, lang, firsts) for lang in i18n.LANGUAGES}
     app = FastAPI()
+    # The OpenAI-compatible API, on the same scheduler; routed before "/" (which catches every path).
+    openai_api.mount(app, runner, lambda: serving.scheduler_for(runner))
     # "/" would catch every path, so it is mounted last.
     for lang in [*web.OTHER_LANGUAGES, i18n.DEFAULT_LANGUAGE]:
         gr.mount_gradio_app(

@@ -159,3 +159,13 @@ MODEL_DEADLINE_S = 60.0  # beam search and the context sweep stop past this
 MAX_SIMULATED_REQUESTS = 16
 MAX_SIMULATED_PROMPT_TOKENS = 256
 MAX_SIMULATED_NEW_TOKENS = 32
+
+# The OpenAI-compatible API (/v1): choices per request (``n``), top log-probabilities per token (OpenAI's
+# own cap), tokens when a request names no max_tokens (OpenAI's completions default), the body's size,
+# and the choices one client (address and API key) may have waiting or running at once (its fair share
+# of a class: a page's session has MODEL_REQUESTS_PER_SESSION).
+OPENAI_MAX_N = 4
+OPENAI_MAX_LOGPROBS = 20
+OPENAI_DEFAULT_MAX_TOKENS = 16
+OPENAI_MAX_BODY_BYTES = 1_000_000
+OPENAI_REQUESTS_PER_CLIENT = 8

@@ -50,6 +50,9 @@ class GenerationParams:
     seed: int = 0
     engine: str = DEFAULT_ENGINE  # whose chain samples each token: order of stages and penalty scope
     prefix_ids: tuple[int, ...] = ()  # forced after the prompt before generation starts (a fork)
+    # The model's own log-probabilities (log-softmax of the raw logits, as vLLM's default
+    # ``raw_logprobs``) of each chosen token and of this many most likely ones; None: not asked.
+    logprobs: int | None = None
 
     def validate(self) -> GenerationParams:
         """These settings as numbers of the right kind; a sentence for any the user must change."""
@@ -122,6 +125,8 @@ class GeneratedToken:
     token: str  # the token's text on its own
     prob: float  # the probability it was chosen with (after every stage)
     top: tuple[tuple[int, float], ...]  # (id, probability) of the most likely tokens at this step
+    logprob: float | None = None  # the model's own log-probability of it (when asked: ``logprobs``)
+    top_logprobs: tuple[tuple[int, float], ...] = ()  # (id, the model's log-probability), most likely first
 
 
 @dataclass(frozen=True)
@@ -172,6 +177,19 @@ def _alternatives(probs: torch.Tensor, n: int) -> tuple[tuple[int, float], ...]:
     return tuple((int(i), float(v)) for v, i in zip(values, ids, strict=True) if v > 0)
 
 
+def _raw_logprobs(logits: torch.Tensor, token_id: int, n: int | None):
+    """The model's own log-probability of ``token_id`` and the ``n`` most likely tokens' (None, ()
+    when not asked): log-softmax of the raw logits, before any sampling stage."""
+    if n is None:
+        return None, ()
+    logprobs = torch.log_softmax(logits.float(), dim=-1)
+    top = ()
+    if n:
+        values, ids = torch.topk(logprobs, n)
+        top = tuple((int(i), float(v)) for v, i in zip(values, ids, strict=True))
+    return float(logprobs[token_id]), top
+
+
 class Decoder:
     """One request's decoding, fed the model's logits one step at a time: its own sampling chain,
     seeded generator and stop rules. The loop below and the serving scheduler both use it, so a
@@ -220,12 +238,15 @@ class Decoder:
 
         self.ids.append(token_id)
         self.new_ids.append(token_id)
+        logprob, top_logprobs = _raw_logprobs(logits, token_id, params.logprobs)
         self.tokens.append(
             GeneratedToken(
                 id=token_id,
                 token=self.tokenizer.decode([token_id]),
                 prob=float(result.probs[token_id]),
                 top=_alternatives(result.probs, config.ALTERNATIVES_SHOWN),
+                logprob=logprob,
+                top_logprobs=top_logprobs,
             )
         )
         previous_len = len(self.text)

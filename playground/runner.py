@@ -86,6 +86,15 @@ class ModelRunner:
         return self.model.config.vocab_size
 
     @property
+    def max_context(self) -> int:
+        """The longest sequence the model's positions cover (its config's max_position_embeddings)."""
+        return self.model.config.max_position_embeddings
+
+    def token_text(self, token_id: int) -> str:
+        """One token's text on its own (bytes of an unfinished character show as U+FFFD)."""
+        return self.tokenizer.decode([int(token_id)])
+
+    @property
     def eos_token_ids(self) -> list[int]:
         eos = self.model.generation_config.eos_token_id
         if eos is None:
@@ -117,6 +126,24 @@ class ModelRunner:
         ids, offsets = list(enc["input_ids"]), [tuple(o) for o in enc["offset_mapping"]]
         if not parse_special:
             ids, offsets = self._typed_special_as_text(text, ids, offsets, user_start, user_end)
+        special_ids = set(self.tokenizer.all_special_ids)
+        return Encoding(text=text, ids=ids, offsets=offsets, special=[i in special_ids for i in ids])
+
+    def tokenize_messages(self, messages: list[dict]) -> Encoding:
+        """A conversation as the model sees it: the chat template with the generation prompt, each
+        message's text kept as text (a special token typed in a message is its characters, as in
+        ``tokenize``), the template's own special tokens as control tokens."""
+        text = self.apply_chat_template(messages)
+        enc = self.tokenizer(text, return_offsets_mapping=True, add_special_tokens=False)
+        ids, offsets = list(enc["input_ids"]), [tuple(o) for o in enc["offset_mapping"]]
+        position = 0
+        for message in messages:
+            content = message.get("content") or ""
+            start = text.find(content, position)
+            if not content or start < 0:
+                continue
+            ids, offsets = self._typed_special_as_text(text, ids, offsets, start, start + len(content))
+            position = start + len(content)
         special_ids = set(self.tokenizer.all_special_ids)
         return Encoding(text=text, ids=ids, offsets=offsets, special=[i in special_ids for i in ids])
 

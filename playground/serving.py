@@ -41,7 +41,7 @@ import queue
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 
@@ -93,6 +93,9 @@ class Request:
     updates: queue.Queue = field(default_factory=queue.Queue)  # GenerationState or an exception
     cancelled: bool = False
     last_token_at: float = 0.0
+    # Called from the scheduler's thread after each update (an asyncio server wakes its handler
+    # with it instead of a thread polling ``updates``).
+    notify: Callable[[], None] | None = None
 
     @property
     def done(self) -> bool:
@@ -388,6 +391,8 @@ class Scheduler:
         request.updates.put(state)
         if state.stop_reason:
             self._finish(request, state.stop_reason)
+        if request.notify is not None:
+            request.notify()
 
     def _finish(self, request: Request, outcome: str) -> None:
         request.record.outcome = outcome
@@ -432,6 +437,8 @@ class Scheduler:
             if not request.done:
                 self._finish(request, "error")
                 request.updates.put(error)
+                if request.notify is not None:
+                    request.notify()
 
     # --- what the Serving view shows ------------------------------------------------------------
 
