@@ -3,6 +3,7 @@ completions and chat, streamed and not, checked against the model itself."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -158,8 +159,8 @@ def test_stop_and_min_tokens(client, model_id):
     assert short.choices[0].finish_reason == "stop"  # the model ends it by itself
     longer = short.usage.completion_tokens + 5
     forced = client.chat.completions.create(
-        model=model_id, messages=[{"role": "user", "content": "What is the capital of France?"}], max_tokens=longer, temperature=0,
-        extra_body={"min_tokens": longer},
+        model=model_id, messages=[{"role": "user", "content": "What is the capital of France?"}],
+        max_tokens=longer, temperature=0, extra_body={"min_tokens": longer},
     )  # fmt: skip
     assert forced.usage.completion_tokens == longer and forced.choices[0].finish_reason == "length"
 
@@ -246,24 +247,20 @@ def test_one_client_gets_its_share_then_a_429(app_url, model_id):
         "ignore_eos": True,
         "n": 4,
     }
-    with httpx.Client(timeout=120) as http:
-        streams = []
-        try:
-            for _ in range(2):  # 8 choices: the client's share
-                stream = http.stream("POST", f"{app_url}/v1/completions", json=body, headers=key).__enter__()
-                assert stream.status_code == 200
-                streams.append(stream)
-            refused = http.post(f"{app_url}/v1/completions", json=body | {"stream": False}, headers=key)
-            assert refused.status_code == 429 and refused.json()["error"]["type"] == "rate_limit_error"
-            other = http.post(
-                f"{app_url}/v1/completions",
-                json={"model": model_id, "prompt": PROMPT, "max_tokens": 2},
-                headers={"authorization": "Bearer someone-else"},
+    with httpx.Client(timeout=120) as http, contextlib.ExitStack() as open_streams:
+        for _ in range(2):  # 8 choices: the client's share, held while the streams stay open
+            stream = open_streams.enter_context(
+                http.stream("POST", f"{app_url}/v1/completions", json=body, headers=key)
             )
-            assert other.status_code == 200
-        finally:
-            for stream in streams:
-                stream.__exit__(None, None, None)
+            assert stream.status_code == 200
+        refused = http.post(f"{app_url}/v1/completions", json=body | {"stream": False}, headers=key)
+        assert refused.status_code == 429 and refused.json()["error"]["type"] == "rate_limit_error"
+        other = http.post(
+            f"{app_url}/v1/completions",
+            json={"model": model_id, "prompt": PROMPT, "max_tokens": 2},
+            headers={"authorization": "Bearer someone-else"},
+        )
+        assert other.status_code == 200
 
 
 def test_thirty_concurrent_clients_get_their_own_answers(app_url, real_runner, model_id):
