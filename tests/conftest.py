@@ -6,7 +6,6 @@ The tokenizer and the tiny model load no weights: the model's tokenizer comes fr
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 # Tests never wait on an unreachable Hub: everything they need ships with the packages.
@@ -16,6 +15,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import pytest
 import torch
+
+from tests.helpers import free_port
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
@@ -87,12 +88,6 @@ def tiny_runner(tokenizer):
     # "env": a model handed over ready-made, as a PLAYGROUND_MODEL folder is; the page can name it.
     source = ModelSource("env", "tests/conftest.py: random weights, the real tokenizer", 0.0)
     return ModelRunner(model=model, tokenizer=tokenizer, source=source, name="tiny")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
