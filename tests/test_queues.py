@@ -78,9 +78,11 @@ def test_a_session_has_at_most_two_model_requests_waiting(gated_app):
     assert wait_until(lambda: model_waiting(demo) == 1)
     with pytest.raises(Exception, match=BUSY_SESSION):
         client.submit("c", api_name="/model").result(timeout=60)
-    assert Client(demo.local_url, verbose=False).submit("d", api_name="/model")  # another session may
+    other = Client(demo.local_url, verbose=False).submit("d", api_name="/model")  # another session may
+    assert wait_until(lambda: model_waiting(demo) == 2)  # admitted: it waits beside this session's
     release.set()
     assert (first.result(timeout=60), second.result(timeout=60)) == ("a", "b")
+    assert other.result(timeout=60) == "d"
     assert client.predict("e", api_name="/model") == "e"  # its turn again once they are done
 
 
