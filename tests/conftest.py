@@ -1,9 +1,11 @@
-"""Shared fixtures: a tiny random model (fast), the real model (session), a launched app."""
+"""Shared fixtures: a tiny random model (fast), the real model (session), a launched app.
+
+The tokenizer and the tiny model load no weights: the model's tokenizer comes from its files alone.
+"""
 
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 # Tests never wait on an unreachable Hub: everything they need ships with the packages.
@@ -13,6 +15,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import pytest
 import torch
+
+from tests.helpers import free_port
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
@@ -28,21 +32,46 @@ def real_runner():
         runner.scheduler.stop()
 
 
-@pytest.fixture(scope="session")
-def tokenizer(real_runner):
-    return real_runner.tokenizer
+def load_model_tokenizer():
+    """The tokenizer of the model ``ModelRunner.load()`` would load, without its weights.
+
+    The same files in the same order as ``models.load_model``: a folder named by PLAYGROUND_MODEL,
+    the converted cache, else the GGUF's metadata (the tokenizer alone, no tensors). ~0.3 s from the
+    cache, where loading the model takes seconds.
+    """
+    from transformers import AutoTokenizer
+
+    from playground import config, models
+
+    resolved = models.resolve_model(os.environ.get("PLAYGROUND_MODEL") or config.DEFAULT_MODEL)
+    if isinstance(resolved, Path):
+        return AutoTokenizer.from_pretrained(resolved, local_files_only=True)
+    cached = models.converted_dir(resolved)
+    if (cached / "tokenizer.json").is_file():
+        return AutoTokenizer.from_pretrained(cached, local_files_only=True)
+    gguf = models.gguf_path(resolved)
+    if gguf is None:
+        raise models.ModelNotFound(f"no converted cache in {cached} and no GGUF for {resolved.name}")
+    return AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
 
 
 @pytest.fixture(scope="session")
-def tiny_runner(real_runner):
+def tokenizer():
+    """The real model's tokenizer, loaded alone (no weights)."""
+    return load_model_tokenizer()
+
+
+@pytest.fixture(scope="session")
+def tiny_runner(tokenizer):
     """A randomly initialised 2-layer Llama with SmolLM2's shape ratios and its real tokenizer."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
+    from playground.models import ModelSource
     from playground.runner import ModelRunner
 
     torch.manual_seed(0)
     config = LlamaConfig(
-        vocab_size=len(real_runner.tokenizer),
+        vocab_size=len(tokenizer),
         hidden_size=48,
         intermediate_size=96,
         num_hidden_layers=2,
@@ -56,13 +85,9 @@ def tiny_runner(real_runner):
         pad_token_id=2,
     )
     model = LlamaForCausalLM(config).eval()
-    return ModelRunner(model=model, tokenizer=real_runner.tokenizer, source=real_runner.source, name="tiny")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    # "env": a model handed over ready-made, as a PLAYGROUND_MODEL folder is; the page can name it.
+    source = ModelSource("env", "tests/conftest.py: random weights, the real tokenizer", 0.0)
+    return ModelRunner(model=model, tokenizer=tokenizer, source=source, name="tiny")
 
 
 @pytest.fixture(scope="session")

@@ -3,14 +3,13 @@ leaves it, the no-cache budget answers with a sentence."""
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import torch
 from gradio_client import Client
 
 from playground import config, serving
+from tests.helpers import reference_ids, wait_until
 
 pytestmark = pytest.mark.real
 
@@ -24,16 +23,6 @@ PROMPTS = [
 ]
 
 
-def wait_for(condition, seconds: float = 60.0) -> bool:
-    """Poll ``condition`` (bounded): the scheduler works in its own thread."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_concurrent_clients_are_batched_and_each_gets_its_own_greedy_answer(app_url, real_runner):
     new_tokens = 10
     steps_before = len(serving.scheduler_for(real_runner).steps)
@@ -45,12 +34,7 @@ def test_concurrent_clients_are_batched_and_each_gets_its_own_greedy_answer(app_
     with ThreadPoolExecutor(max_workers=len(PROMPTS)) as pool:
         answers = list(pool.map(ask, PROMPTS))
     for prompt, answer in zip(PROMPTS, answers, strict=True):
-        ids = real_runner.tokenize(prompt).ids
-        with torch.inference_mode():
-            reference = real_runner.model.generate(
-                torch.tensor([ids]), do_sample=False, max_new_tokens=new_tokens
-            )
-        expected = reference[0, len(ids) :].tolist()
+        expected = reference_ids(real_runner, real_runner.tokenize(prompt).ids, max_new_tokens=new_tokens)
         assert [t["id"] for t in answer["tokens"]] == expected[: len(answer["tokens"])]
         assert answer["stop_reason"] in ("length", "eos")
     steps = list(serving.scheduler_for(real_runner).steps)[steps_before:]
@@ -63,13 +47,13 @@ def test_a_cancelled_job_leaves_the_batch_and_frees_the_model(client, real_runne
         prompt="Tell me a very long story", temperature=0.0, max_new_tokens=config.MAX_NEW_TOKENS,
         min_new_tokens=config.MAX_NEW_TOKENS, api_name="/generate",
     )  # fmt: skip
-    assert wait_for(lambda: any(r.decoder.tokens for r in scheduler.rows))
+    assert wait_until(lambda: any(r.decoder.tokens for r in scheduler.rows))
     request = scheduler.rows[0]
     job.cancel()
-    assert wait_for(lambda: request.done)
+    assert wait_until(lambda: request.done)
     assert request.record.outcome == "cancelled"
     assert len(request.decoder.tokens) < config.MAX_NEW_TOKENS
-    assert wait_for(lambda: not scheduler.rows)  # the model is free for everyone else
+    assert wait_until(lambda: not scheduler.rows)  # the model is free for everyone else
     quick = client.predict(prompt="Hi", temperature=0.0, max_new_tokens=2, api_name="/generate")
     assert quick["stop_reason"] in ("length", "eos")
 

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
 from playground import config
 from playground.generation import GenerationError, GenerationParams, find_stop, generate, parse_stop
 from playground.prompts import PromptError, encode_prompt
 from playground.sampling import SamplingError, SamplingParams
+from tests.helpers import reference_ids
 
 GREEDY = SamplingParams(temperature=0)
-
-
-def reference_ids(runner, ids, **kwargs) -> list[int]:
-    with torch.inference_mode():
-        out = runner.model.generate(torch.tensor([ids]), do_sample=False, **kwargs)
-    return out[0, len(ids) :].tolist()
 
 
 def test_parse_stop_reads_lines_and_escapes():

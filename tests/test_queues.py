@@ -7,9 +7,7 @@ gradio_client sessions; then the same with the real app and the real model.
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 
 import gradio as gr
 import pytest
@@ -18,24 +16,11 @@ from gradio_client.utils import Status
 
 from playground import config
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, admit_fairly
+from tests.helpers import free_port, wait_until
 
 JOINED = {Status.IN_QUEUE, Status.PROCESSING, Status.ITERATING}  # on the server, not yet done
 BUSY_SESSION = "You already have 2 model requests waiting"
 BUSY_MODEL = "The model is busy"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(condition, limit_s: float = 60.0) -> None:
-    """Poll ``condition`` (bounded): the server's queue fills asynchronously."""
-    deadline = time.monotonic() + limit_s
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never held"
-        time.sleep(0.05)
 
 
 def model_waiting(demo) -> int:
@@ -73,7 +58,7 @@ def test_light_work_is_answered_while_the_model_queue_is_full(gated_app):
     clients = [Client(url, verbose=False) for _ in range(2)]
     # 1 running + 3 waiting fill the model pool; the next model request is refused with a sentence.
     jobs = [clients[i].submit(f"m{i}", api_name="/model") for i in (0, 0, 1, 1)]
-    wait_until(lambda: model_waiting(demo) == 3)
+    assert wait_until(lambda: model_waiting(demo) == 3)  # the queue fills asynchronously
     extra = Client(url, verbose=False)
     with pytest.raises(Exception, match=BUSY_MODEL):
         extra.predict("one too many", api_name="/model")
@@ -90,12 +75,14 @@ def test_a_session_has_at_most_two_model_requests_waiting(gated_app):
     demo, release = gated_app
     client = Client(demo.local_url, verbose=False)
     first, second = client.submit("a", api_name="/model"), client.submit("b", api_name="/model")
-    wait_until(lambda: model_waiting(demo) == 1)
+    assert wait_until(lambda: model_waiting(demo) == 1)
     with pytest.raises(Exception, match=BUSY_SESSION):
         client.submit("c", api_name="/model").result(timeout=60)
-    assert Client(demo.local_url, verbose=False).submit("d", api_name="/model")  # another session may
+    other = Client(demo.local_url, verbose=False).submit("d", api_name="/model")  # another session may
+    assert wait_until(lambda: model_waiting(demo) == 2)  # admitted: it waits beside this session's
     release.set()
     assert (first.result(timeout=60), second.result(timeout=60)) == ("a", "b")
+    assert other.result(timeout=60) == "d"
     assert client.predict("e", api_name="/model") == "e"  # its turn again once they are done
 
 
@@ -114,7 +101,7 @@ def test_a_full_light_queue_refuses_with_a_sentence_in_the_pages_language(monkey
     demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
     try:
         jobs = [Client(demo.local_url, verbose=False).submit(f"t{i}", api_name="/light") for i in range(3)]
-        wait_until(
+        assert wait_until(
             lambda: sum(len(q.queue) for q in demo._queue.event_queue_per_concurrency_id.values()) == 2
         )
         with pytest.raises(Exception, match="సర్వర్ బిజీగా ఉంది: 2 అభ్యర్థనలు వేచి ఉన్నాయి"):
@@ -131,7 +118,7 @@ def test_the_real_app_tokenizes_while_generations_queue(app_url, tokenizer):
     clients = [Client(app_url, verbose=False) for _ in range(3)]
     args = {"prompt": "Once upon a time", "chat": False, "temperature": 0.0, "max_new_tokens": 40}
     jobs = [c.submit(**args, api_name="/generate") for c in clients for _ in range(2)]
-    wait_until(lambda: all(job.status().code in JOINED for job in jobs[:2]), limit_s=300)
+    assert wait_until(lambda: all(job.status().code in JOINED for job in jobs[:2]), limit_s=300)
     with pytest.raises(Exception, match=BUSY_SESSION):
         clients[0].submit(**args, api_name="/generate").result(timeout=300)
     answer = Client(app_url, verbose=False).predict(

@@ -12,6 +12,7 @@ from playground import beam, charts, config, cost, serving
 from playground.generation import GenerationParams, generate
 from playground.sampling import SamplingParams
 from playground.serving import Scheduler, ServingError
+from tests.helpers import reference_ids
 
 GREEDY = SamplingParams(temperature=0)
 PROMPTS = [
@@ -24,12 +25,6 @@ PROMPTS = [
     ("Water boils at", False),
     ("List three colours of the rainbow.", True),
 ]
-
-
-def reference_ids(runner, ids, new_tokens) -> list[int]:
-    with torch.inference_mode():
-        out = runner.model.generate(torch.tensor([ids]), do_sample=False, max_new_tokens=new_tokens)
-    return out[0, len(ids) :].tolist()
 
 
 def run_until_idle(scheduler: Scheduler, limit: int = 2_000) -> None:
@@ -54,7 +49,7 @@ def test_greedy_in_a_batch_equals_model_generate_for_prompts_joining_at_differen
     assert {len(p) for p in prompts} != {len(prompts[0])}  # so rows were padded
     for ids, request in zip(prompts, requests, strict=True):
         got = [t.id for t in request.decoder.tokens]
-        reference = reference_ids(real_runner, ids, new_tokens)
+        reference = reference_ids(real_runner, ids, max_new_tokens=new_tokens)
         assert got == reference[: len(got)]
         assert request.record.outcome in ("length", "eos")
     assert scheduler.rows == [] and scheduler.cache is None  # every row left, the cache with them
@@ -292,7 +287,7 @@ def test_prompts_admitted_together_prefill_in_passes_by_length_and_still_equal_g
     run_until_idle(scheduler)
     for ids, request in zip(prompts, requests, strict=True):
         got = [t.id for t in request.decoder.tokens]
-        assert got == reference_ids(real_runner, ids, new_tokens)[: len(got)]
+        assert got == reference_ids(real_runner, ids, max_new_tokens=new_tokens)[: len(got)]
 
 
 def test_the_scheduler_thread_leaves_a_core_to_the_web_server(monkeypatch):
@@ -351,10 +346,10 @@ def test_a_fork_from_the_cache_joins_a_running_batch_and_equals_generate(real_ru
     assert fork.record.cached_tokens == len(prompt) + 3
     assert max(s.batch for s in scheduler.steps) == 3
     got = [t.id for t in fork.decoder.tokens]
-    assert got == reference_ids(real_runner, prompt + ids[:3] + [forced], 6)[: len(got)]
+    assert got == reference_ids(real_runner, prompt + ids[:3] + [forced], max_new_tokens=6)[: len(got)]
     for request in others:
         got = [t.id for t in request.decoder.tokens]
-        assert got == reference_ids(real_runner, request.decoder.prompt_ids, 10)[: len(got)]
+        assert got == reference_ids(real_runner, request.decoder.prompt_ids, max_new_tokens=10)[: len(got)]
 
 
 def test_the_prefix_cache_is_bounded_per_session_and_in_bytes():

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from playground import serving
+from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.real]
 
@@ -38,10 +37,7 @@ def test_stop_takes_the_generation_out_of_the_batch(page, real_runner):
     page.locator("#lg-generated .pg-gen").first.wait_for(timeout=60_000)
     request = scheduler.rows[0]
     page.locator("#lg-stop-generation").click()
-    for _ in range(600):  # bounded: the handler is closed, its request leaves at the next step
-        if request.done:
-            break
-        time.sleep(0.05)
+    assert wait_until(lambda: request.done, limit_s=30)  # the handler is closed: it leaves at the next step
     assert request.record.outcome == "cancelled"
     assert len(request.decoder.tokens) < 256
     # The Serving view shows this page's own request as its own.

@@ -1,0 +1,160 @@
+"""What the UI and the API show: the /next_token and /sample_many answers, and plain data for the charts."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from playground.sampling.comparison import EngineComparison
+from playground.sampling.draws import Draws
+from playground.sampling.pipeline import PipelineResult
+from playground.sampling.stages import entropy_bits
+
+
+def _top(values: torch.Tensor, n: int) -> list[int]:
+    finite = torch.isfinite(values)
+    n = min(n, int(finite.sum()))
+    return [int(i) for i in torch.topk(values.masked_fill(~finite, -math.inf), n).indices] if n else []
+
+
+def report(result: PipelineResult, sampled_id: int, label, n_top: int, n_final: int) -> dict:
+    """The /next_token contract of the README; ``label(id) -> str`` names tokens."""
+    stages = [
+        {
+            "name": stage.name,
+            "kept": stage.kept,
+            "entropy": stage.entropy_bits,
+            "top": [
+                {"id": i, "token": label(i), "value": float(stage.logits[i])}
+                for i in _top(stage.logits, n_top)
+            ],
+        }
+        | ({"counted": stage.counted} if stage.scope else {})
+        for stage in result.stages
+    ]
+    nonzero = result.probs.masked_fill(result.probs <= 0, -math.inf)
+    final = [{"id": i, "token": label(i), "prob": float(result.probs[i])} for i in _top(nonzero, n_final)]
+    sampled = {"id": sampled_id, "token": label(sampled_id), "prob": float(result.probs[sampled_id])}
+    return {
+        "engine": result.engine,
+        "order": result.order,
+        "stages": stages,
+        "final": final,
+        "sampled": sampled,
+    }
+
+
+def draws_report(draws: Draws, label, n_listed: int) -> dict:
+    """The /sample_many answer: every token drawn, and the most probable ones, with count and probability."""
+    listed = dict.fromkeys(_top(draws.probs.masked_fill(draws.probs <= 0, -math.inf), n_listed))
+    listed |= dict.fromkeys(int(i) for i in torch.nonzero(draws.counts).flatten())
+    ids = sorted(listed, key=lambda i: (-float(draws.probs[i]), -int(draws.counts[i]), i))
+    return {
+        "n": draws.n,
+        "counts": [
+            {"id": i, "token": label(i), "count": int(draws.counts[i]), "prob": float(draws.probs[i])}
+            for i in ids
+        ],
+        "chi_square": draws.chi_square,
+        "dof": draws.dof,
+        "p_value": draws.p_value,
+    }
+
+
+COUNTED_TOKENS_SHOWN = 3  # tokens a penalty counted, added to the chart's rows
+
+
+def _penalised(result: PipelineResult) -> torch.Tensor:
+    """The logits after the last penalty in the engine's order (the raw logits if it has none)."""
+    last = result.stages[0]
+    for stage in result.stages:
+        if stage.scope is not None:
+            last = stage
+    return last.logits
+
+
+def stage_view(result: PipelineResult, sampled_id: int, label, n: int) -> dict:
+    """Plain data for the pipeline chart: the same tokens followed through every stage.
+
+    The tokens are the top ``n`` before and after the penalties (a penalty can push a token out
+    of the top), the most likely few that a penalty counted (so the learner sees what it does to
+    them), plus the sampled one, ordered by their score after the penalties: the order
+    that temperature keeps and the filters cut from the bottom of. A token a stage removes keeps
+    the value it had before, flagged ``removed``, so the chart can grey it out.
+    """
+    penalised = _penalised(result)
+    raw = result.stage("raw").logits
+    counted = sorted({i for s in result.stages for i in s.counted_ids}, key=lambda i: -float(raw[i]))
+    shown = _top(penalised, n) + _top(raw, n) + counted[:COUNTED_TOKENS_SHOWN] + [sampled_id]
+    chosen = dict.fromkeys(shown)
+    ids = sorted(chosen, key=lambda i: -float(penalised[i]) if math.isfinite(penalised[i]) else math.inf)
+    stages = []
+    previous = None
+    for stage in result.stages:
+        values, removed = [], []
+        for pos, i in enumerate(ids):
+            v = float(stage.logits[i])
+            gone = not math.isfinite(v)
+            removed.append(gone)
+            values.append(previous[pos] if gone and previous else (v if not gone else None))
+        stages.append(
+            {
+                "name": stage.name,
+                "kept": stage.kept,
+                "entropy": stage.entropy_bits,
+                "values": values,
+                "removed": removed,
+                "off": stage.off,
+                "scope": stage.scope.key if stage.scope else None,
+                "window": stage.scope.last_n if stage.scope else None,
+                "counted": stage.counted,
+            }
+        )
+        previous = values
+    return {
+        "engine": result.engine,
+        "ids": ids,
+        "labels": [label(i) for i in ids],
+        "stages": stages,
+        "final": [float(result.probs[i]) for i in ids],
+        "final_kept": int((result.probs > 0).sum()),
+        "final_entropy": entropy_bits(torch.log(result.probs)),
+        "sampled": ids.index(sampled_id),
+        "sampled_prob": float(result.probs[sampled_id]),
+    }
+
+
+def comparison_view(comparison: EngineComparison, label, n: int) -> dict:
+    """Plain data for the three-engine chart: the union of every engine's top ``n`` tokens."""
+    names = list(comparison.results)
+    probs = {e: r.probs for e, r in comparison.results.items()}
+    chosen = dict.fromkeys(i for e in names for i in _top(probs[e].masked_fill(probs[e] <= 0, -math.inf), n))
+    ids = sorted(chosen, key=lambda i: -sum(float(probs[e][i]) for e in names))
+    return {
+        "engines": names,
+        "ids": ids,
+        "labels": [label(i) for i in ids],
+        "probs": {e: [float(probs[e][i]) for i in ids] for e in names},
+        "kept": {e: int((probs[e] > 0).sum()) for e in names},
+        "distances": [{"a": a, "b": b, "tv": tv} for a, b, tv in comparison.distances],
+        "only_in": [{"a": a, "b": b, "tokens": [label(i) for i in ids]} for a, b, ids in comparison.only_in],
+    }
+
+
+def draws_view(draws: Draws, label, n: int) -> dict:
+    """Plain data for the draws chart: the ``n`` most probable tokens, their probability and drawn share."""
+    ids = _top(draws.probs.masked_fill(draws.probs <= 0, -math.inf), n)
+    shown = sum(int(draws.counts[i]) for i in ids)
+    return {
+        "n": draws.n,
+        "labels": [label(i) for i in ids],
+        "probs": [float(draws.probs[i]) for i in ids],
+        "shares": [int(draws.counts[i]) / draws.n for i in ids],
+        "counts": [int(draws.counts[i]) for i in ids],
+        "others": draws.n - shown,
+        "distinct": int((draws.counts > 0).sum()),
+        "chi_square": draws.chi_square,
+        "dof": draws.dof,
+        "p_value": draws.p_value,
+    }

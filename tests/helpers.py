@@ -1,0 +1,36 @@
+"""What several test files need: a free local port, waiting for another thread, greedy reference ids."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import torch
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(condition, limit_s: float = 60.0) -> bool:
+    """Poll ``condition`` every 50 ms, at most ``limit_s``: True once it holds, False if it never did.
+
+    For what another thread makes true (the server's queue, the scheduler); call it as
+    ``assert wait_until(lambda: ...)`` so that a condition that never holds fails the test.
+    """
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def reference_ids(runner, ids, **generate_kwargs) -> list[int]:
+    """The new token ids of transformers' own greedy ``generate`` after ``ids``: the reference."""
+    with torch.inference_mode():
+        out = runner.model.generate(torch.tensor([ids]), do_sample=False, **generate_kwargs)
+    return out[0, len(ids) :].tolist()
