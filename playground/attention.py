@@ -49,6 +49,15 @@ class AttentionMaps:
         layer, head = self.check(layer, head)
         return self.weights[layer].mean(0) if head == MEAN_HEAD else self.weights[layer, head]
 
+    def to_api(self, labels: list[str], layer: int, head: int) -> dict:
+        """The /attention answer (the README's API table): one layer and head's weights."""
+        return {
+            "tokens": labels,
+            "num_layers": self.num_layers,
+            "num_heads": self.num_heads,
+            "weights": self.head_map(layer, head).tolist(),
+        }
+
     def last_row(self, layer: int, head: int) -> torch.Tensor:
         """(T,) what the last position, the one predicting the next token, attends to."""
         return self.head_map(layer, head)[-1]
@@ -125,16 +134,6 @@ def strongest_head(weights: torch.Tensor) -> tuple[int, int]:
     focus = head_summary(weights)["last_focus"]
     index = int(focus.argmax())
     return index // focus.shape[1], index % focus.shape[1]
-
-
-def api_result(maps: AttentionMaps, labels: list[str], layer: int, head: int) -> dict:
-    """The /attention contract (the README's API section)."""
-    return {
-        "tokens": labels,
-        "num_layers": maps.num_layers,
-        "num_heads": maps.num_heads,
-        "weights": maps.head_map(layer, head).tolist(),
-    }
 
 
 def masked_rows(matrix: torch.Tensor) -> list[list[float | None]]:

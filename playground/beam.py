@@ -94,6 +94,29 @@ class BeamResult:
     stopped_because: str  # "all_ended", "early_stopping", "no_improvement"
     forward_s: list[float] = field(default_factory=list)
 
+    def to_api(self, label, decode) -> dict:
+        """The /beam_search answer (the README's API table); ``label(id)`` names a token,
+        ``decode(ids)`` makes text."""
+        return {
+            "nodes": [
+                {
+                    "id": n.id,
+                    "parent": n.parent,
+                    "step": n.step,
+                    "token_id": n.token_id,
+                    "token": label(n.token_id),
+                    "logprob": n.logprob,
+                    "score": n.score,
+                    "status": n.status,
+                }
+                for n in self.nodes
+            ],
+            "sequences": [
+                {"text": decode(list(h.token_ids)), "token_ids": list(h.token_ids), "score": h.score}
+                for h in self.hypotheses
+            ],
+        }
+
     def path(self, node_id: int) -> list[int]:
         """Node ids from the first token to ``node_id``."""
         path = []
@@ -221,32 +244,6 @@ def beam_search(runner, prompt_ids: list[int], params: BeamParams) -> BeamResult
     for hypothesis in hypotheses:
         nodes[hypothesis.node].status = "finished"
     return BeamResult(nodes, hypotheses, step, stopped_because, forward_s)
-
-
-def api_result(result: BeamResult, label, decode) -> dict:
-    """The /beam_search contract (the README's API section).
-
-    ``label(id)`` names a token, ``decode(ids)`` makes text.
-    """
-    return {
-        "nodes": [
-            {
-                "id": n.id,
-                "parent": n.parent,
-                "step": n.step,
-                "token_id": n.token_id,
-                "token": label(n.token_id),
-                "logprob": n.logprob,
-                "score": n.score,
-                "status": n.status,
-            }
-            for n in result.nodes
-        ],
-        "sequences": [
-            {"text": decode(list(h.token_ids)), "token_ids": list(h.token_ids), "score": h.score}
-            for h in result.hypotheses
-        ],
-    }
 
 
 @dataclass(frozen=True)

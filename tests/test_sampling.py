@@ -223,7 +223,7 @@ def test_report_and_view_follow_the_same_tokens_through_every_stage():
     params = sampling.SamplingParams(top_k=2, repetition_penalty=2.0)
     result = sampling.run_pipeline(logits, [0], [], params)  # token 0 penalised: 5 -> 2.5
     label = str
-    report = sampling.report(result, 1, label, n_top=3, n_final=200)
+    report = result.to_api(1, label, n_top=3, n_final=200)
     assert [s["name"] for s in report["stages"]] == ["raw", *sampling.ENGINES["transformers"].order]
     assert report["engine"] == "transformers" and report["order"] == [s["name"] for s in report["stages"]]
     assert [t["id"] for t in report["stages"][1]["top"]] == [1, 2, 0]

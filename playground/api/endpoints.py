@@ -159,9 +159,7 @@ def next_token(runner, request) -> dict:
     ids = encode_prompt(runner, request.prompt, request.chat)
     result = sampling.run_pipeline(runner.prefill(ids).logits, ids, [], params, request.engine)
     sampled = sampling.draw(result.probs, sampling.make_generator(request.seed))
-    return sampling.report(
-        result, sampled, _label(runner), config.STAGE_TOP_LISTED, config.FINAL_TOKENS_LISTED
-    )
+    return result.to_api(sampled, _label(runner), config.STAGE_TOP_LISTED, config.FINAL_TOKENS_LISTED)
 
 
 SAMPLING_PARAMS = (PROMPT, CHAT, *KNOBS, SEED, ENGINE)
@@ -187,7 +185,7 @@ def sample_many(runner, request) -> dict:
     logits = runner.prefill(ids).logits
     result = sampling.run_pipeline(logits, ids, [], params, request.engine, with_entropy=False)
     draws = sampling.sample_many(result.probs, n, request.seed)
-    return sampling.draws_report(draws, _label(runner), config.FINAL_TOKENS_LISTED)
+    return draws.to_api(_label(runner), config.FINAL_TOKENS_LISTED)
 
 
 SAMPLE_MANY = Endpoint(
@@ -296,7 +294,7 @@ def attention_weights(runner, request) -> dict:
     ids = encode_prompt(runner, request.prompt, request.chat)
     maps = attention.attention_maps(runner, ids)
     labels = [tokens.token_label(runner.tokenizer, i) for i in ids]
-    return attention.api_result(maps, labels, layer, head)
+    return maps.to_api(labels, layer, head)
 
 
 ATTENTION = Endpoint(
@@ -326,7 +324,7 @@ def beam_search(runner, request) -> dict:
         candidates_per_beam=0,
     ).validate()
     result = beam.beam_search(runner, encode_prompt(runner, request.prompt, request.chat), params)
-    return beam.api_result(result, _label(runner), partial(_decode, runner))
+    return result.to_api(_label(runner), partial(_decode, runner))
 
 
 BEAM_NEW_TOKENS = Param(

@@ -30,7 +30,7 @@ One concept per module, each importing only those above it:
 - ``draws``: one seeded draw (``draw``, ``make_generator``) and many (``sample_many``, ``Draws``,
   ``chi_square_test``).
 - ``comparison``: every engine on the same input (``compare_engines``, ``total_variation``).
-- ``views``: what the API answers (``report``, ``draws_report``) and plain data for the charts
+- ``views``: plain data for the charts (the API's answers are the results' ``to_api``)
   (``stage_view``, ``comparison_view``, ``draws_view``).
 
 Everything is re-exported here: callers write ``from playground import sampling; sampling.run_pipeline``.
@@ -81,9 +81,7 @@ from playground.sampling.stages import (
 from playground.sampling.views import (
     COUNTED_TOKENS_SHOWN,
     comparison_view,
-    draws_report,
     draws_view,
-    report,
     stage_view,
 )
 
@@ -117,7 +115,6 @@ __all__ = [
     "compare_engines",
     "comparison_view",
     "draw",
-    "draws_report",
     "draws_view",
     "entropy_bits",
     "get_engine",
@@ -127,7 +124,6 @@ __all__ = [
     "make_sampling_params",
     "min_p_filter",
     "min_p_llama_cpp",
-    "report",
     "run_pipeline",
     "sample_many",
     "stage_view",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
 
 from playground import config
 from playground.sampling.registry import SamplingError
+from playground.sampling.stages import top_ids
 from playground.validate import whole_number
 
 
@@ -34,6 +36,23 @@ class Draws:
     chi_square: float
     dof: int  # degrees of freedom: bins - 1 (0 when one token has all the mass)
     p_value: float  # chance of a statistic at least this large if the draws follow probs
+
+    def to_api(self, label, n_listed: int) -> dict:
+        """The /sample_many answer: every token drawn, and the most probable ones, with count and
+        probability, most probable first."""
+        listed = dict.fromkeys(top_ids(self.probs.masked_fill(self.probs <= 0, -math.inf), n_listed))
+        listed |= dict.fromkeys(int(i) for i in torch.nonzero(self.counts).flatten())
+        ids = sorted(listed, key=lambda i: (-float(self.probs[i]), -int(self.counts[i]), i))
+        return {
+            "n": self.n,
+            "counts": [
+                {"id": i, "token": label(i), "count": int(self.counts[i]), "prob": float(self.probs[i])}
+                for i in ids
+            ],
+            "chi_square": self.chi_square,
+            "dof": self.dof,
+            "p_value": self.p_value,
+        }
 
 
 def chi_square_test(counts: torch.Tensor, probs: torch.Tensor, min_expected: float = 5.0):

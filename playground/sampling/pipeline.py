@@ -10,7 +10,7 @@ import torch
 
 from playground.sampling.engines import DEFAULT_ENGINE, Engine, Scope, get_engine
 from playground.sampling.registry import STAGES, Stage
-from playground.sampling.stages import entropy_bits, token_counts
+from playground.sampling.stages import entropy_bits, token_counts, top_ids
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,34 @@ class PipelineResult:
     @property
     def order(self) -> list[str]:
         return [s.name for s in self.stages]
+
+    def to_api(self, sampled_id: int, label, n_top: int, n_final: int) -> dict:
+        """The /next_token answer (the README's API table); ``label(id) -> str`` names tokens."""
+        stages = [
+            {
+                "name": stage.name,
+                "kept": stage.kept,
+                "entropy": stage.entropy_bits,
+                "top": [
+                    {"id": i, "token": label(i), "value": float(stage.logits[i])}
+                    for i in top_ids(stage.logits, n_top)
+                ],
+            }
+            | ({"counted": stage.counted} if stage.scope else {})
+            for stage in self.stages
+        ]
+        nonzero = self.probs.masked_fill(self.probs <= 0, -math.inf)
+        final = [
+            {"id": i, "token": label(i), "prob": float(self.probs[i])} for i in top_ids(nonzero, n_final)
+        ]
+        sampled = {"id": sampled_id, "token": label(sampled_id), "prob": float(self.probs[sampled_id])}
+        return {
+            "engine": self.engine,
+            "order": self.order,
+            "stages": stages,
+            "final": final,
+            "sampled": sampled,
+        }
 
 
 def run_pipeline(

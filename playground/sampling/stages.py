@@ -185,3 +185,10 @@ def entropy_bits(logits: torch.Tensor) -> float:
     logp = torch.log_softmax(logits.double(), dim=-1)
     p = logp.exp()
     return float(-(p * torch.where(p > 0, logp, torch.zeros_like(logp))).sum() / math.log(2))
+
+
+def top_ids(values: torch.Tensor, n: int) -> list[int]:
+    """The ids of the ``n`` largest finite values, largest first (fewer when fewer are finite)."""
+    finite = torch.isfinite(values)
+    n = min(n, int(finite.sum()))
+    return [int(i) for i in torch.topk(values.masked_fill(~finite, -math.inf), n).indices] if n else []

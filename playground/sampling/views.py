@@ -1,4 +1,5 @@
-"""What the UI and the API show: the /next_token and /sample_many answers, and plain data for the charts."""
+"""Plain data for the charts: the stage chart, the engines compared, the draws (the API's answers are
+the results' own ``to_api``)."""
 
 from __future__ import annotations
 
@@ -9,58 +10,7 @@ import torch
 from playground.sampling.comparison import EngineComparison
 from playground.sampling.draws import Draws
 from playground.sampling.pipeline import PipelineResult
-from playground.sampling.stages import entropy_bits
-
-
-def _top(values: torch.Tensor, n: int) -> list[int]:
-    finite = torch.isfinite(values)
-    n = min(n, int(finite.sum()))
-    return [int(i) for i in torch.topk(values.masked_fill(~finite, -math.inf), n).indices] if n else []
-
-
-def report(result: PipelineResult, sampled_id: int, label, n_top: int, n_final: int) -> dict:
-    """The /next_token contract of the README; ``label(id) -> str`` names tokens."""
-    stages = [
-        {
-            "name": stage.name,
-            "kept": stage.kept,
-            "entropy": stage.entropy_bits,
-            "top": [
-                {"id": i, "token": label(i), "value": float(stage.logits[i])}
-                for i in _top(stage.logits, n_top)
-            ],
-        }
-        | ({"counted": stage.counted} if stage.scope else {})
-        for stage in result.stages
-    ]
-    nonzero = result.probs.masked_fill(result.probs <= 0, -math.inf)
-    final = [{"id": i, "token": label(i), "prob": float(result.probs[i])} for i in _top(nonzero, n_final)]
-    sampled = {"id": sampled_id, "token": label(sampled_id), "prob": float(result.probs[sampled_id])}
-    return {
-        "engine": result.engine,
-        "order": result.order,
-        "stages": stages,
-        "final": final,
-        "sampled": sampled,
-    }
-
-
-def draws_report(draws: Draws, label, n_listed: int) -> dict:
-    """The /sample_many answer: every token drawn, and the most probable ones, with count and probability."""
-    listed = dict.fromkeys(_top(draws.probs.masked_fill(draws.probs <= 0, -math.inf), n_listed))
-    listed |= dict.fromkeys(int(i) for i in torch.nonzero(draws.counts).flatten())
-    ids = sorted(listed, key=lambda i: (-float(draws.probs[i]), -int(draws.counts[i]), i))
-    return {
-        "n": draws.n,
-        "counts": [
-            {"id": i, "token": label(i), "count": int(draws.counts[i]), "prob": float(draws.probs[i])}
-            for i in ids
-        ],
-        "chi_square": draws.chi_square,
-        "dof": draws.dof,
-        "p_value": draws.p_value,
-    }
-
+from playground.sampling.stages import entropy_bits, top_ids
 
 COUNTED_TOKENS_SHOWN = 3  # tokens a penalty counted, added to the chart's rows
 
@@ -86,7 +36,7 @@ def stage_view(result: PipelineResult, sampled_id: int, label, n: int) -> dict:
     penalised = _penalised(result)
     raw = result.stage("raw").logits
     counted = sorted({i for s in result.stages for i in s.counted_ids}, key=lambda i: -float(raw[i]))
-    shown = _top(penalised, n) + _top(raw, n) + counted[:COUNTED_TOKENS_SHOWN] + [sampled_id]
+    shown = top_ids(penalised, n) + top_ids(raw, n) + counted[:COUNTED_TOKENS_SHOWN] + [sampled_id]
     chosen = dict.fromkeys(shown)
     ids = sorted(chosen, key=lambda i: -float(penalised[i]) if math.isfinite(penalised[i]) else math.inf)
     stages = []
@@ -129,7 +79,9 @@ def comparison_view(comparison: EngineComparison, label, n: int) -> dict:
     """Plain data for the three-engine chart: the union of every engine's top ``n`` tokens."""
     names = list(comparison.results)
     probs = {e: r.probs for e, r in comparison.results.items()}
-    chosen = dict.fromkeys(i for e in names for i in _top(probs[e].masked_fill(probs[e] <= 0, -math.inf), n))
+    chosen = dict.fromkeys(
+        i for e in names for i in top_ids(probs[e].masked_fill(probs[e] <= 0, -math.inf), n)
+    )
     ids = sorted(chosen, key=lambda i: -sum(float(probs[e][i]) for e in names))
     return {
         "engines": names,
@@ -144,7 +96,7 @@ def comparison_view(comparison: EngineComparison, label, n: int) -> dict:
 
 def draws_view(draws: Draws, label, n: int) -> dict:
     """Plain data for the draws chart: the ``n`` most probable tokens, their probability and drawn share."""
-    ids = _top(draws.probs.masked_fill(draws.probs <= 0, -math.inf), n)
+    ids = top_ids(draws.probs.masked_fill(draws.probs <= 0, -math.inf), n)
     shown = sum(int(draws.counts[i]) for i in ids)
     return {
         "n": draws.n,
