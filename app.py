@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from playground import config, html, i18n, web
 from playground.i18n import t
 from playground.ui import attention, beam, context, decode, inside, logits, serving, sessions, tokenizer
-from playground.ui.common import admit_fairly
+from playground.ui.common import Admission, admit_fairly
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 THEME = gr.themes.Default()
@@ -42,8 +42,9 @@ def language_switch() -> str:
     return html.language_switch(i18n.current(), i18n.LANGUAGES, t("page.switch_label"), titles)
 
 
-def build_demo(runner, lang: str = i18n.DEFAULT_LANGUAGE) -> gr.Blocks:
-    """The whole app in one language: every label, text and handler of it speaks ``lang``."""
+def build_demo(runner, lang: str = i18n.DEFAULT_LANGUAGE, admission: Admission | None = None) -> gr.Blocks:
+    """The whole app in one language: every label, text and handler of it speaks ``lang``; its
+    queue's limits are counted with those of the other languages sharing ``admission``."""
     downloads = (config.DOWNLOAD_SWEEP_S, config.DOWNLOAD_MAX_AGE_S)
     with i18n.use(lang), gr.Blocks(title=t("app.title"), delete_cache=downloads) as demo:
         gr.HTML(language_switch(), elem_id="lang-switch")
@@ -59,20 +60,24 @@ def build_demo(runner, lang: str = i18n.DEFAULT_LANGUAGE) -> gr.Blocks:
             beam.build(runner)
             context.build(runner)
     demo.queue(default_concurrency_limit=config.MODEL_CONCURRENCY, max_size=config.QUEUE_MAX_SIZE)
-    admit_fairly(demo, lang)
+    admit_fairly(demo, lang, admission)
     demo.state_session_capacity = config.MAX_SESSIONS
     return demo
 
 
-def server_settings() -> dict:
+def server_settings(keeper: sessions.SessionKeeper | None = None) -> dict:
     """What every page's server needs, for ``demo.launch(**...)`` and ``gr.mount_gradio_app(**...)``
-    alike: no uploads (a 0-byte limit), and sessions and downloads that expire."""
-    return {"max_file_size": config.MAX_UPLOAD_BYTES, "app_kwargs": {"lifespan": sessions.lifespan}}
+    alike: no uploads (a 0-byte limit), and sessions and downloads that expire (counted together
+    by the pages sharing ``keeper``)."""
+    lifespan = keeper.lifespan if keeper is not None else sessions.lifespan
+    return {"max_file_size": config.MAX_UPLOAD_BYTES, "app_kwargs": {"lifespan": lifespan}}
 
 
 def create_app(runner, server_name: str = "127.0.0.1", server_port: int = 7860) -> FastAPI:
-    """One ASGI app serving every language: English at "/", Telugu at "/te/" (see playground/web.py)."""
-    demos = {lang: build_demo(runner, lang) for lang in i18n.LANGUAGES}
+    """One ASGI app serving every language: English at "/", Telugu at "/te/" (see playground/web.py).
+    The languages share one admission (queue limits) and one session keeper (session limits)."""
+    admission, keeper = Admission(), sessions.SessionKeeper()
+    demos = {lang: build_demo(runner, lang, admission) for lang in i18n.LANGUAGES}
     app = FastAPI()
     # "/" would catch every path, so it is mounted last.
     for lang in [*web.OTHER_LANGUAGES, i18n.DEFAULT_LANGUAGE]:
@@ -83,7 +88,7 @@ def create_app(runner, server_name: str = "127.0.0.1", server_port: int = 7860) 
             server_name=server_name,
             server_port=server_port,
             **MOUNT_SETTINGS,
-            **server_settings(),
+            **server_settings(keeper),
         )
     app.add_middleware(web.LanguageRouter)
     return app

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlencode
 import uvicorn
 
 from playground import config, i18n
+from playground.ui import gradio_internals
 
 LANGUAGE_PARAM = "lang"
 LANGUAGE_COOKIE = "playground_lang"
@@ -161,11 +162,7 @@ class AppServer(uvicorn.Server):
         )
 
     async def shutdown(self, sockets=None) -> None:
-        for route in getattr(self.config.app, "routes", []):
-            gradio_app = getattr(route, "app", None)
-            if hasattr(gradio_app, "get_blocks") and hasattr(gradio_app, "stop_event"):
-                gradio_app.get_blocks()._queue.close()
-                gradio_app.stop_event.set()
+        gradio_internals.end_streams(self.config.app)
         await super().shutdown(sockets)
 
 
