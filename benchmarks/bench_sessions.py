@@ -157,8 +157,9 @@ def measure_live(sessions: int, workers: int = 2, server: Server | None = None) 
     """RSS of a fresh server (warmed up) and after ``sessions`` API-only sessions that are still
     alive (a one-hour session time limit), in MB; ``per_session_mb`` is the growth per session."""
     own = server is None
-    server = server or Server(ttl_s=3600).wait_ready()
+    server = server or Server(ttl_s=3600)
     try:
+        server.wait_ready(timeout_s=600)
         run_api_sessions(server.url, 8, workers)  # lazy allocations and allocator arenas: baseline
         baseline = server.rss_mb
         start = time.monotonic()

@@ -17,6 +17,7 @@ from pathlib import Path
 import gradio as gr
 import pytest
 from gradio import queueing, routes, state_holder
+from gradio.components.api_component import Api
 
 from playground.ui import gradio_internals
 
@@ -116,6 +117,8 @@ def test_sessions_still_have_the_fields_the_sweep_and_the_lean_state_use(demo):
     assert len(full.config_values) == len(demo.blocks) and lean.config_values == {}
     for name in ("_update_config", "_update_value_in_config", "components", "state_components"):
         assert hasattr(state_holder.SessionState, name), moved(f"SessionState.{name}")
+    for step in (gr.Blocks.preprocess_data, gr.Blocks.postprocess_data):  # where values are kept
+        assert "state._update_value_in_config(" in inspect.getsource(step), moved(f"{step.__name__}'s values")
 
 
 def test_a_lean_session_builds_a_components_configuration_only_when_it_changes_it(demo):
@@ -131,6 +134,10 @@ def test_a_lean_session_builds_a_components_configuration_only_when_it_changes_i
     assert [c["props"]["value"] for c in session.components] == ["changed"]
     assert box.value == "first"  # the page's own component is untouched
     assert gradio_internals.sessions_last_used(holder)[0][0] == "s1"
+    endpoint = next(block for block in demo.blocks.values() if isinstance(block, Api))
+    session[endpoint._id] = endpoint
+    session._update_value_in_config(endpoint._id, {"tokens": list(range(1000))})
+    assert [c["id"] for c in session.components] == [box._id]  # an API call's values are not kept
     gradio_internals.drop_session(holder, "s1")
     assert "s1" not in holder and "s1" not in holder.time_last_used
 

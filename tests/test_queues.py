@@ -19,7 +19,7 @@ from gradio_client import Client
 from gradio_client.utils import Status
 
 from playground import config, web
-from playground.ui import gradio_internals
+from playground.ui import gradio_internals, sessions
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, Admission, admit_fairly
 
 JOINED = {Status.IN_QUEUE, Status.PROCESSING, Status.ITERATING}  # on the server, not yet done
@@ -83,12 +83,14 @@ def gated_languages(monkeypatch):
     """Two gated Blocks served as English ("/") and Telugu ("/te/") behind one shared Admission."""
     monkeypatch.setattr(config, "MODEL_QUEUE_MAX_SIZE", 3)
     release = threading.Event()
-    admission, server_app = Admission(), FastAPI()
+    admission, keeper, server_app = Admission(), sessions.SessionKeeper(), FastAPI()
     demos = {lang: gated_blocks(release) for lang in ("en", "te")}
     for lang in ("te", "en"):  # "/" would catch every path, so it is mounted last
         admit_fairly(demos[lang], lang, admission)
-        gr.mount_gradio_app(server_app, demos[lang], path=web.mount_path(lang))
+        path = web.mount_path(lang)
+        gr.mount_gradio_app(server_app, demos[lang], path=path, app_kwargs={"lifespan": keeper.lifespan})
     server = web.Server(server_app, "127.0.0.1", free_port()).start()
+    assert len(keeper.holders) == 2  # both languages' sessions are swept together
     yield server.url, demos, release
     release.set()
     server.close()

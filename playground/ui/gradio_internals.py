@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from gradio.components.api_component import Api
 from gradio.state_holder import SessionState, StateHolder
 
 GRADIO_VERSION = "6.31.0"
@@ -106,15 +107,18 @@ def drop_session(holder, session: str) -> None:
 
 
 class LeanSessionState(SessionState):
-    """Gradio's per-session state without its eager copy of the page's configuration.
+    """Gradio's per-session state without its copy of the page's configuration and without the
+    last answer of every API call.
 
     Gradio's ``SessionState`` builds, for every new session, the configuration of every component
     of the page (``config_for_block``: props, first values, API info), so that a deep link can
-    replay the page as that session saw it: about 2 MB of Python objects per session for this app,
-    kept as long as the session. Here a component's configuration is built only when the session
-    changes that component (``__setitem__``, ``_update_config`` and ``_update_value_in_config``
-    add it), so a session that only calls the API keeps none; ``components`` (the deep link's
-    replay) lists the components the session changed.
+    replay the page as that session saw it, and then stores in it the last value of every
+    component an event read or wrote, the hidden ``Api`` components of ``gr.api`` endpoints
+    included: a session that tokenized a long text keeps that text and its whole answer. Here a
+    component's configuration is built only when the session changes that component
+    (``__setitem__``, ``_update_config`` and ``_update_value_in_config`` add it), and an ``Api``
+    component's values are not kept (nothing replays them). ``components`` (what a deep link
+    replays) lists the components the session changed.
     """
 
     def __init__(self, blocks):
@@ -124,6 +128,16 @@ class LeanSessionState(SessionState):
         self._state_ttl = {}
         self.is_closed = False
         self.STATE_TTL_WHEN_CLOSED = 1 if os.getenv("GRADIO_IS_E2E_TEST", None) else 3600
+
+    def __setitem__(self, key: int, value: Any):
+        if isinstance(value, Api) and self.blocks_config.blocks.get(key) is value:
+            return  # the page's own endpoint component, unchanged: nothing to keep
+        super().__setitem__(key, value)
+
+    def _update_value_in_config(self, key: int, value: Any):
+        if isinstance(self.blocks_config.blocks.get(key), Api):
+            return
+        super()._update_value_in_config(key, value)
 
 
 class LeanStateHolder(StateHolder):
