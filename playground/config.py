@@ -146,7 +146,7 @@ INSIDE_STATE_TTL_S = 900  # a session's states are dropped after this long unuse
 PLAY_INTERVAL_S = 0.7  # the play button's pace through the generated tokens
 
 # Serving: continuous batching of every learner's generation (playground/serving.py).
-MAX_BATCH = 32  # rows decoded together; also how many generation handlers the queue runs at once
+MAX_BATCH = 32  # rows decoded together; also how many generation handlers each language's queue runs at once
 PREFILL_TOKENS_PER_STEP = 4_096  # padded prompt tokens admitted in one step (at least one request)
 PREFILL_PASS_TOKENS = 64  # what one more prefill pass costs, in padded tokens (prompts are grouped by length)
 # Finished generations' KV-cache rows kept for forks (46 KiB per token for SmolLM2-135M in float32).
