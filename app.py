@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 import gradio as gr
@@ -12,6 +13,7 @@ from playground import config, html, i18n, web
 from playground.i18n import t
 from playground.ui import attention, beam, context, decode, inside, logits, serving, sessions, tokenizer
 from playground.ui.common import Admission, admit_fairly
+from playground.ui.gradio_internals import end_streams
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 THEME = gr.themes.Default()
@@ -96,7 +98,8 @@ def create_app(runner, server_name: str = "127.0.0.1", server_port: int = 7860) 
 
 def serve(runner, server_name: str, server_port: int) -> web.Server:
     """The app started in a background thread (tests); ``.url`` is its root, ``.close()`` stops it."""
-    return web.Server(create_app(runner, server_name, server_port), server_name, server_port).start()
+    app = create_app(runner, server_name, server_port)
+    return web.Server(app, server_name, server_port, partial(end_streams, app)).start()
 
 
 def main() -> None:
@@ -111,7 +114,7 @@ def main() -> None:
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     app = create_app(runner, host, port)
     print(f"Serving on http://{host}:{port}/ (English) and http://{host}:{port}/te/ (Telugu)")
-    web.AppServer(app, host, port).run()
+    web.AppServer(app, host, port, partial(end_streams, app)).run()
 
 
 if __name__ == "__main__":
