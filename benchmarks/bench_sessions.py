@@ -91,6 +91,7 @@ class Server:
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)
+        self.close()  # a server still starting would outlive its caller
         raise RuntimeError("the server did not start in time")
 
     @property
