@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 import gradio as gr
@@ -11,7 +12,8 @@ from fastapi import FastAPI
 from playground import config, html, i18n, openai_api, serving, web
 from playground.i18n import t
 from playground.ui import sessions, tabs
-from playground.ui.common import admit_fairly
+from playground.ui.common import Admission, admit_fairly
+from playground.ui.gradio_internals import end_streams
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 THEME = gr.themes.Default()
@@ -42,9 +44,12 @@ def language_switch() -> str:
     return html.language_switch(i18n.current(), i18n.LANGUAGES, t("page.switch_label"), titles)
 
 
-def build_demo(runner, lang: str = i18n.DEFAULT_LANGUAGE, firsts: dict | None = None) -> gr.Blocks:
+def build_demo(
+    runner, lang: str = i18n.DEFAULT_LANGUAGE, firsts: dict | None = None, admission: Admission | None = None
+) -> gr.Blocks:
     """The whole app in one language: every label, text and handler of it speaks ``lang``. ``firsts``:
-    the tabs' first views (``tabs.first_views``), computed once for every language."""
+    the tabs' first views (``tabs.first_views``), computed once for every language; the queue's limits
+    are counted with those of the other languages sharing ``admission``."""
     downloads = (config.DOWNLOAD_SWEEP_S, config.DOWNLOAD_MAX_AGE_S)
     with i18n.use(lang), gr.Blocks(title=t("app.title"), delete_cache=downloads) as demo:
         gr.HTML(language_switch(), elem_id="lang-switch")
@@ -53,21 +58,26 @@ def build_demo(runner, lang: str = i18n.DEFAULT_LANGUAGE, firsts: dict | None = 
         with gr.Tabs():
             tabs.build_all(runner, firsts if firsts is not None else tabs.first_views(runner))
     demo.queue(default_concurrency_limit=config.MODEL_CONCURRENCY, max_size=config.QUEUE_MAX_SIZE)
-    admit_fairly(demo, lang)
+    admit_fairly(demo, lang, admission)
     demo.state_session_capacity = config.MAX_SESSIONS
     return demo
 
 
-def server_settings() -> dict:
+def server_settings(keeper: sessions.SessionKeeper | None = None) -> dict:
     """What every page's server needs, for ``demo.launch(**...)`` and ``gr.mount_gradio_app(**...)``
-    alike: no uploads (a 0-byte limit), and sessions and downloads that expire."""
-    return {"max_file_size": config.MAX_UPLOAD_BYTES, "app_kwargs": {"lifespan": sessions.lifespan}}
+    alike: no uploads (a 0-byte limit), and sessions and downloads that expire (counted together
+    by the pages sharing ``keeper``)."""
+    lifespan = keeper.lifespan if keeper is not None else sessions.lifespan
+    return {"max_file_size": config.MAX_UPLOAD_BYTES, "app_kwargs": {"lifespan": lifespan}}
 
 
 def create_app(runner, server_name: str = "127.0.0.1", server_port: int = 7860) -> FastAPI:
-    """One ASGI app serving every language: English at "/", Telugu at "/te/" (see playground/web.py)."""
-    firsts = tabs.first_views(runner)  # the model runs for the first views once, not per language
-    demos = {lang: build_demo(runner, lang, firsts) for lang in i18n.LANGUAGES}
+    """One ASGI app serving every language: English at "/", Telugu at "/te/" (see playground/web.py),
+    and the OpenAI API at /v1. The languages share one admission (queue limits) and one session keeper
+    (session limits); the model runs for the tabs' first views once, not per language."""
+    admission, keeper = Admission(), sessions.SessionKeeper()
+    firsts = tabs.first_views(runner)
+    demos = {lang: build_demo(runner, lang, firsts, admission) for lang in i18n.LANGUAGES}
     app = FastAPI()
     # The OpenAI-compatible API, on the same scheduler; routed before "/" (which catches every path).
     openai_api.mount(app, runner, lambda: serving.scheduler_for(runner))
@@ -80,7 +90,7 @@ def create_app(runner, server_name: str = "127.0.0.1", server_port: int = 7860) 
             server_name=server_name,
             server_port=server_port,
             **MOUNT_SETTINGS,
-            **server_settings(),
+            **server_settings(keeper),
         )
     app.add_middleware(web.LanguageRouter)
     return app
@@ -88,7 +98,8 @@ def create_app(runner, server_name: str = "127.0.0.1", server_port: int = 7860) 
 
 def serve(runner, server_name: str, server_port: int) -> web.Server:
     """The app started in a background thread (tests); ``.url`` is its root, ``.close()`` stops it."""
-    return web.Server(create_app(runner, server_name, server_port), server_name, server_port).start()
+    app = create_app(runner, server_name, server_port)
+    return web.Server(app, server_name, server_port, partial(end_streams, app)).start()
 
 
 def main() -> None:
@@ -103,7 +114,7 @@ def main() -> None:
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     app = create_app(runner, host, port)
     print(f"Serving on http://{host}:{port}/ (English) and http://{host}:{port}/te/ (Telugu)")
-    web.AppServer(app, host, port).run()
+    web.AppServer(app, host, port, partial(end_streams, app)).run()
 
 
 if __name__ == "__main__":

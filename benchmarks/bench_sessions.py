@@ -1,12 +1,19 @@
 """Memory of many sessions: the server's RSS after N sessions of mixed use, before and after they expire.
 
-A real server (``python app.py`` in its own process, loopback only) with a short session time limit
-(PLAYGROUND_SESSION_TTL_S) is warmed up with one request of each kind, measured (the baseline), then
-N real ``gradio_client`` sessions each tokenize a long Telugu text, and some also ask for attention
-maps and next-token logits, a few at a time. The RSS is read from /proc when they finish and again
-once every session has expired. The goal: back within 200 MB of the baseline.
+Two measurements. ``measure`` (the default): a real server (``python app.py`` in its own process,
+loopback only) with a short session time limit (PLAYGROUND_SESSION_TTL_S) is warmed up with one
+request of each kind, measured (the baseline), then N real ``gradio_client`` sessions each tokenize
+a long Telugu text, and some also ask for attention maps and next-token logits, a few at a time.
+The RSS is read from /proc when they finish and again once every session has expired. The goal:
+back within 200 MB of the baseline.
+
+``measure_live`` (``--live``): what a session that only calls the API costs while it lives. A server
+whose sessions do not expire during the run, warmed up, then N sessions (half on ``/``, half on
+``/te/``) that each tokenize a 2,000-character Telugu text and ask for attention maps and
+next-token logits; the RSS growth divided by N. The goal: well under 0.5 MB a session.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_sessions.py [--sessions 500] [--ttl 5]
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_sessions.py --live [--sessions 120]
 """
 
 from __future__ import annotations
@@ -84,6 +91,7 @@ class Server:
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)
+        self.close()  # a server still starting would outlive its caller
         raise RuntimeError("the server did not start in time")
 
     @property
@@ -125,6 +133,51 @@ def one_session(url: str, index: int, telugu_chars: int) -> int:
     return answer["num_tokens"]
 
 
+def api_session(url: str, index: int, telugu_chars: int = 2_000) -> int:
+    """A session that only calls the API: no ``gr.State`` of ours is kept for it."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    text = (TELUGU * (telugu_chars // len(TELUGU) + 1))[:telugu_chars]
+    answer = client.predict(text, "", api_name="/tokenize")
+    client.predict(ATTENTION_PROMPT, False, index % 30, -1, api_name="/attention")
+    client.predict(
+        "The capital of France is", False, 0.0, 0, 1.0, 0.0, 0.0, 0.0, 1.0, 0, api_name="/next_token"
+    )
+    return answer["num_tokens"]
+
+
+def run_api_sessions(url: str, sessions: int, workers: int = 2) -> None:
+    """``sessions`` API-only sessions, every other one on the Telugu page's API."""
+    pages = [url + "/", url + "/te/"]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(lambda i: api_session(pages[i % 2], i), range(sessions)))
+
+
+def measure_live(sessions: int, workers: int = 2, server: Server | None = None) -> dict:
+    """RSS of a fresh server (warmed up) and after ``sessions`` API-only sessions that are still
+    alive (a one-hour session time limit), in MB; ``per_session_mb`` is the growth per session."""
+    own = server is None
+    server = server or Server(ttl_s=3600)
+    try:
+        server.wait_ready(timeout_s=600)
+        run_api_sessions(server.url, 8, workers)  # lazy allocations and allocator arenas: baseline
+        baseline = server.rss_mb
+        start = time.monotonic()
+        run_api_sessions(server.url, sessions, workers)
+        elapsed = time.monotonic() - start
+        loaded = server.rss_mb
+    finally:
+        if own:
+            server.close()
+    return {
+        "baseline_mb": baseline,
+        "loaded_mb": loaded,
+        "per_session_mb": (loaded - baseline) / sessions,
+        "elapsed_s": elapsed,
+    }
+
+
 def run_sessions(url: str, sessions: int, workers: int = 4, telugu_chars: int = 20_000) -> list[int]:
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(lambda i: one_session(url, i, telugu_chars), range(sessions)))
@@ -153,7 +206,15 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=500)
     parser.add_argument("--ttl", type=float, default=5.0, help="session time limit, seconds")
     parser.add_argument("--settle", type=float, default=20.0, help="seconds to wait for expiry")
+    parser.add_argument("--live", action="store_true", help="API-only sessions, measured while they live")
     args = parser.parse_args()
+    if args.live:
+        live = measure_live(args.sessions)
+        print(f"{args.sessions} API-only sessions (/ and /te/) in {live['elapsed_s']:.0f} s, still alive")
+        print(f"RSS fresh (warmed up):      {live['baseline_mb']:8.1f} MB")
+        print(f"RSS with the sessions:      {live['loaded_mb']:8.1f} MB")
+        print(f"per session:                {live['per_session_mb']:8.2f} MB  (goal: well under 0.5 MB)")
+        return
     result = measure(args.sessions, args.ttl, args.settle)
     grew = result["expired_mb"] - result["baseline_mb"]
     print(

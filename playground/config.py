@@ -20,16 +20,19 @@ MAX_PROMPT_TOKENS = 2_048
 HUB_PROBE_TIMEOUT_S = 2.0
 
 # Queues. Model work and light work (tokenizing, redrawing, switching a layer or a head) have
-# separate limits, so light work is never refused because model work is waiting.
-MODEL_CONCURRENCY = 1  # model requests running at once (the model runs one at a time)
-MODEL_QUEUE_MAX_SIZE = 48  # model requests waiting, from every session; more are asked to wait
+# separate limits, so light work is never refused because model work is waiting. Each language is
+# its own page with its own Gradio queue; the admission limits below count the requests of every
+# language together (playground/ui/common.py, ``Admission``).
+MODEL_CONCURRENCY = 1  # model-pool requests running at once, per language (the runner's lock lets one run)
+MODEL_QUEUE_MAX_SIZE = 48  # model requests waiting, from every session and language; more are refused
 MODEL_REQUESTS_PER_SESSION = 2  # one session's model requests waiting or running at once
 SHUTDOWN_GRACE_S = 5  # on SIGTERM, open streams get this long before the server closes them
-LIGHT_QUEUE_MAX_SIZE = 256  # light requests waiting
-QUEUE_MAX_SIZE = MODEL_QUEUE_MAX_SIZE + LIGHT_QUEUE_MAX_SIZE  # Gradio's own bound, over both
+LIGHT_QUEUE_MAX_SIZE = 256  # light requests waiting, from every session and language
+QUEUE_MAX_SIZE = MODEL_QUEUE_MAX_SIZE + LIGHT_QUEUE_MAX_SIZE  # Gradio's own bound, per language
 
 # Sessions. Per-session state (attention maps, logits, sweep results) and the session itself go
-# after this long unused; at most this many sessions are held (the least recently used go first).
+# after this long unused; at most MAX_SESSIONS are held, every language's together (the least
+# recently used go first).
 SESSION_TTL_S = float(os.environ.get("PLAYGROUND_SESSION_TTL_S", 900))
 SESSION_SWEEP_S = 1.0  # how often expired sessions are looked for
 MAX_SESSIONS = 2_000
@@ -71,7 +74,9 @@ def scheduler_threads() -> int:
     return max(1, num_threads() - 1)
 
 
-# Light events (tokenizing, re-drawing) run this many at once, beside the model pool.
+# Light events (tokenizing, re-drawing) run beside the model pool: each light event listener runs
+# at most this many at once, in each language (Gradio's concurrency limits are per listener and per
+# queue); their waiting requests are bounded in all by LIGHT_QUEUE_MAX_SIZE.
 LIGHT_CONCURRENCY = 8
 
 # Logits to token.
@@ -141,7 +146,7 @@ INSIDE_STATE_TTL_S = 900  # a session's states are dropped after this long unuse
 PLAY_INTERVAL_S = 0.7  # the play button's pace through the generated tokens
 
 # Serving: continuous batching of every learner's generation (playground/serving.py).
-MAX_BATCH = 32  # rows decoded together; also how many generation handlers the queue runs at once
+MAX_BATCH = 32  # rows decoded together; also how many generation handlers each language's queue runs at once
 PREFILL_TOKENS_PER_STEP = 4_096  # padded prompt tokens admitted in one step (at least one request)
 PREFILL_PASS_TOKENS = 64  # what one more prefill pass costs, in padded tokens (prompts are grouped by length)
 # Finished generations' KV-cache rows kept for forks (46 KiB per token for SmolLM2-135M in float32).

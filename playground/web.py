@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode
 
 import uvicorn
@@ -144,12 +145,13 @@ class AppServer(uvicorn.Server):
 
     Open streams (a browser's page, a ``gradio_client``'s event stream) never end by themselves,
     and uvicorn's graceful shutdown waits for every connection: the process used to keep running.
-    So, asked to stop, it first tells every mounted Gradio app to end its streams: the heartbeat
-    streams end at once, the event streams tell their clients "Server stopped" (gradio/routes.py,
-    ``heartbeat`` and ``queue_data_helper``); after ``SHUTDOWN_GRACE_S`` uvicorn closes what is left.
+    So, asked to stop, it first calls ``end_streams`` (for the app: every mounted Gradio app ends
+    its streams, ``gradio_internals.end_streams``); after ``SHUTDOWN_GRACE_S`` uvicorn closes what
+    is left.
     """
 
-    def __init__(self, app, host: str, port: int):
+    def __init__(self, app, host: str, port: int, end_streams: Callable[[], None] | None = None):
+        self.end_streams = end_streams
         super().__init__(
             uvicorn.Config(
                 app,
@@ -161,20 +163,17 @@ class AppServer(uvicorn.Server):
         )
 
     async def shutdown(self, sockets=None) -> None:
-        for route in getattr(self.config.app, "routes", []):
-            gradio_app = getattr(route, "app", None)
-            if hasattr(gradio_app, "get_blocks") and hasattr(gradio_app, "stop_event"):
-                gradio_app.get_blocks()._queue.close()
-                gradio_app.stop_event.set()
+        if self.end_streams is not None:
+            self.end_streams()
         await super().shutdown(sockets)
 
 
 class Server:
     """A uvicorn server for an ASGI app in a background thread (tests, notebooks)."""
 
-    def __init__(self, app, host: str, port: int):
+    def __init__(self, app, host: str, port: int, end_streams: Callable[[], None] | None = None):
         self.host, self.port = host, port
-        self._server = AppServer(app, host, port)
+        self._server = AppServer(app, host, port, end_streams)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     @property

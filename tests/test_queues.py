@@ -2,20 +2,24 @@
 
 A small Blocks with one slow "model" endpoint (it waits until the test lets it go) and one light
 endpoint, behind the app's own ``admit_fairly``, launched on loopback and used by real
-gradio_client sessions; then the same with the real app and the real model.
+gradio_client sessions; two such Blocks mounted as two languages share one ``Admission``; then the
+same with the real app and the real model, on ``/`` and ``/te/`` together.
 """
 
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import gradio as gr
 import pytest
+from fastapi import FastAPI
 from gradio_client import Client
 from gradio_client.utils import Status
 
-from playground import config
-from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, admit_fairly
+from playground import config, web
+from playground.ui import gradio_internals, sessions
+from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, Admission, admit_fairly
 from tests.helpers import free_port, wait_until
 
 JOINED = {Status.IN_QUEUE, Status.PROCESSING, Status.ITERATING}  # on the server, not yet done
@@ -23,16 +27,16 @@ BUSY_SESSION = "You already have 2 model requests waiting"
 BUSY_MODEL = "The model is busy"
 
 
-def model_waiting(demo) -> int:
-    pool = demo._queue.event_queue_per_concurrency_id.get("model")
-    return len(pool.queue) if pool else 0
+def model_waiting(*demos) -> int:
+    return sum(event.pool == "model" for demo in demos for event in gradio_internals.queued_events(demo)[0])
 
 
-@pytest.fixture
-def gated_app(monkeypatch):
-    """A launched Blocks whose model endpoint holds the model until ``release`` is set."""
-    monkeypatch.setattr(config, "MODEL_QUEUE_MAX_SIZE", 3)
-    release = threading.Event()
+def waiting(demo) -> int:
+    return len(gradio_internals.queued_events(demo)[0])
+
+
+def gated_blocks(release: threading.Event) -> gr.Blocks:
+    """A Blocks whose model endpoint holds the model until ``release`` is set, with its queue."""
 
     def slow_model(text: str) -> str:
         release.wait(timeout=60)
@@ -45,11 +49,37 @@ def gated_app(monkeypatch):
         gr.api(slow_model, api_name="model", **MODEL_EVENT)
         gr.api(light, api_name="light", **LIGHT_EVENT)
     demo.queue(default_concurrency_limit=config.MODEL_CONCURRENCY, max_size=config.QUEUE_MAX_SIZE)
-    admit_fairly(demo, "en")
+    return demo
+
+
+@pytest.fixture
+def gated_app(monkeypatch):
+    """A launched Blocks whose model endpoint holds the model until ``release`` is set."""
+    monkeypatch.setattr(config, "MODEL_QUEUE_MAX_SIZE", 3)
+    release = threading.Event()
+    demo = admit_fairly(gated_blocks(release), "en")
     demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
     yield demo, release
     release.set()
     demo.close()
+
+
+@pytest.fixture
+def gated_languages(monkeypatch):
+    """Two gated Blocks served as English ("/") and Telugu ("/te/") behind one shared Admission."""
+    monkeypatch.setattr(config, "MODEL_QUEUE_MAX_SIZE", 3)
+    release = threading.Event()
+    admission, keeper, server_app = Admission(), sessions.SessionKeeper(), FastAPI()
+    demos = {lang: gated_blocks(release) for lang in ("en", "te")}
+    for lang in ("te", "en"):  # "/" would catch every path, so it is mounted last
+        admit_fairly(demos[lang], lang, admission)
+        path = web.mount_path(lang)
+        gr.mount_gradio_app(server_app, demos[lang], path=path, app_kwargs={"lifespan": keeper.lifespan})
+    server = web.Server(server_app, "127.0.0.1", free_port()).start()
+    assert len(keeper.holders) == 2  # both languages' sessions are swept together
+    yield server.url, demos, release
+    release.set()
+    server.close()
 
 
 def test_light_work_is_answered_while_the_model_queue_is_full(gated_app):
@@ -58,7 +88,7 @@ def test_light_work_is_answered_while_the_model_queue_is_full(gated_app):
     clients = [Client(url, verbose=False) for _ in range(2)]
     # 1 running + 3 waiting fill the model pool; the next model request is refused with a sentence.
     jobs = [clients[i].submit(f"m{i}", api_name="/model") for i in (0, 0, 1, 1)]
-    assert wait_until(lambda: model_waiting(demo) == 3)  # the queue fills asynchronously
+    assert wait_until(lambda: model_waiting(demo) == 3)
     extra = Client(url, verbose=False)
     with pytest.raises(Exception, match=BUSY_MODEL):
         extra.predict("one too many", api_name="/model")
@@ -101,9 +131,7 @@ def test_a_full_light_queue_refuses_with_a_sentence_in_the_pages_language(monkey
     demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
     try:
         jobs = [Client(demo.local_url, verbose=False).submit(f"t{i}", api_name="/light") for i in range(3)]
-        assert wait_until(
-            lambda: sum(len(q.queue) for q in demo._queue.event_queue_per_concurrency_id.values()) == 2
-        )
+        assert wait_until(lambda: waiting(demo) == 2)
         with pytest.raises(Exception, match="సర్వర్ బిజీగా ఉంది: 2 అభ్యర్థనలు వేచి ఉన్నాయి"):
             Client(demo.local_url, verbose=False).predict("one too many", api_name="/light")
         release.set()
@@ -111,6 +139,27 @@ def test_a_full_light_queue_refuses_with_a_sentence_in_the_pages_language(monkey
     finally:
         release.set()
         demo.close()
+
+
+def test_the_model_queue_is_counted_across_languages(gated_languages):
+    url, demos, release = gated_languages
+    english, telugu = (
+        Client(f"{url}/", verbose=False),
+        [Client(f"{url}/te/", verbose=False) for _ in range(2)],
+    )
+    # Each language runs one; 1 English and 2 Telugu wait: 3 waiting in all, the limit.
+    jobs = [english.submit("e0", api_name="/model"), telugu[0].submit("t0", api_name="/model")]
+    assert wait_until(lambda: all(job.status().code == Status.PROCESSING for job in jobs))
+    jobs += [english.submit("e1", api_name="/model"), *(c.submit("t1", api_name="/model") for c in telugu)]
+    assert wait_until(lambda: model_waiting(*demos.values()) == 3)
+    assert model_waiting(demos["en"]) == 1  # alone, English would have room for two more
+    with pytest.raises(Exception, match="The model is busy with 3 waiting"):
+        Client(f"{url}/", verbose=False).predict("one too many", api_name="/model")
+    with pytest.raises(Exception, match="ఇతర అభ్యాసకుల 3 అభ్యర్థనలతో మోడల్ బిజీగా ఉంది"):
+        Client(f"{url}/te/", verbose=False).predict("one too many", api_name="/model")
+    assert Client(f"{url}/te/", verbose=False).predict("light", api_name="/light") == "LIGHT"
+    release.set()
+    assert sorted(job.result(timeout=60) for job in jobs) == ["e0", "e1", "t0", "t1", "t1"]
 
 
 @pytest.mark.real
@@ -128,3 +177,37 @@ def test_the_real_app_tokenizes_while_generations_queue(app_url, tokenizer):
     assert not all(job.done() for job in jobs)  # answered before the generations had finished
     texts = {job.result(timeout=600)["text"] for job in jobs}
     assert len(texts) == 1  # greedy: every request got the same, whole answer
+
+
+@pytest.mark.real
+def test_the_49th_waiting_model_request_is_refused_whichever_language_it_comes_from(app_url):
+    """Both languages of the real app share one model queue: 2 long context sweeps hold the model
+    (one per language), 24 sessions on ``/`` and ``/te/`` queue 48 requests, then one more is
+    refused on either page, with its page's sentence. Everything queued is cancelled at the end."""
+    pages = [f"{app_url}/", f"{app_url}/te/"]
+    holders = [Client(page, verbose=False) for page in pages]
+    waiters = [Client(pages[i % 2], verbose=False) for i in range(config.MODEL_QUEUE_MAX_SIZE // 2)]
+    latecomers = [Client(page, verbose=False) for page in pages]
+    long_sweep = {"lengths": "1024, 1536, 2048", "repeats": config.MAX_COST_REPEATS}
+    running = [client.submit(**long_sweep, api_name="/context_cost") for client in holders]
+    queued = []
+    try:
+        assert wait_until(lambda: all(job.status().code == Status.PROCESSING for job in running), limit_s=120)
+        # The sweeps stop at MODEL_DEADLINE_S: the 48 join at once, well before.
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            queued = list(
+                pool.map(lambda c: c.submit(lengths="64", repeats=1, api_name="/context_cost"), waiters * 2)
+            )
+        assert wait_until(
+            lambda: sum(job.status().code == Status.IN_QUEUE for job in queued) == 48, limit_s=120
+        )
+        with pytest.raises(Exception, match="The model is busy with 48 waiting"):
+            latecomers[0].predict(lengths="64", repeats=1, api_name="/context_cost")
+        with pytest.raises(Exception, match="ఇతర అభ్యాసకుల 48 అభ్యర్థనలతో"):
+            latecomers[1].predict(lengths="64", repeats=1, api_name="/context_cost")
+        assert not any(job.done() for job in running)  # the queue was full all along
+    finally:
+        for job in queued:
+            job.cancel()
+        for job in running:  # a running sweep cannot be cancelled; its deadline ends it
+            wait_until(job.done, limit_s=5 * config.MODEL_DEADLINE_S)

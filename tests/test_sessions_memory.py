@@ -1,19 +1,81 @@
-"""Memory of many sessions with a real server: it comes back once they expire (bounded, loopback only).
+"""Memory of sessions with a real server: what a session keeps while it lives, and that memory comes
+back once sessions expire (bounded, loopback only); sessions are capped across languages.
 
-The smaller twin of benchmarks/bench_sessions.py: a fresh ``python app.py`` with a 2-second session
-time limit, 40 real gradio_client sessions of mixed use, then the server's RSS against its own
-baseline. Before sessions expired, each such session kept about 20 MB for good.
+The smaller twins of benchmarks/bench_sessions.py: real gradio_client sessions against a real
+server, then the server's RSS against its own baseline (a fresh ``python app.py``: expiry) or the
+Python memory it still holds (the test's own server: a live session). Before sessions expired, each
+session of mixed use kept about 20 MB for good; before sessions were kept lean, one that only called
+the API (tokenize, attention, next_token) kept about 2.5 MB of RSS while it lived.
 """
 
 from __future__ import annotations
 
+import datetime
+import gc
+import os
+import subprocess
+import sys
+import tracemalloc
+from pathlib import Path
+
+import gradio as gr
 import pytest
+from gradio.state_holder import StateHolder
 
 from benchmarks.bench_sessions import measure
+from playground.ui import sessions
 
-pytestmark = pytest.mark.real
+ROOT = Path(__file__).resolve().parent.parent
+SESSIONS = 30
+# Lean sessions keep about 0.03 MB each (a copy of two dicts of references, a message queue);
+# Gradio's own kept a copy of the page's configuration and every API answer.
+PER_SESSION_LIMIT_MB = 0.25
 
 
+@pytest.mark.real
 def test_memory_returns_near_the_baseline_once_sessions_expire():
     result = measure(sessions=40, ttl_s=2.0, settle_s=10.0, workers=4)
     assert result["expired_mb"] - result["baseline_mb"] < 200, result
+
+
+@pytest.mark.real
+def test_a_session_that_only_calls_the_api_keeps_little_in_the_server_while_it_lives(app_url):
+    """What the server (this process) still holds after N sessions that called /tokenize (2,000
+    Telugu characters), /attention and /next_token, on both pages, through real clients in another
+    process; traced by Python's allocator, so the allocator's reuse of freed pages is not counted."""
+    run_api_sessions_elsewhere(app_url, 4)  # lazy allocations belong to the baseline
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        run_api_sessions_elsewhere(app_url, SESSIONS)
+        gc.collect()
+        per_session_mb = (tracemalloc.get_traced_memory()[0] - before) / SESSIONS / 2**20
+    finally:
+        tracemalloc.stop()
+    assert per_session_mb < PER_SESSION_LIMIT_MB, f"{per_session_mb:.3f} MB a session"
+
+
+def run_api_sessions_elsewhere(url: str, sessions: int) -> None:
+    code = f"from benchmarks.bench_sessions import run_api_sessions; run_api_sessions({url!r}, {sessions})"
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=900)
+
+
+def test_sessions_are_capped_across_every_languages_holder():
+    with gr.Blocks() as demo:
+        gr.State(None)
+    english, telugu = StateHolder(), StateHolder()
+    english.set_blocks(demo)
+    telugu.set_blocks(demo)
+    for holder, session in (
+        (english, "e1"),
+        (telugu, "t1"),
+        (english, "e2"),
+        (telugu, "t2"),
+        (english, "e0"),
+    ):
+        holder[session]  # used in this order: e1 is the least recently used, e0 ...
+    english.time_last_used["e0"] = datetime.datetime.now() - datetime.timedelta(seconds=120)  # ... idle
+    assert sessions.drop_idle_sessions(english, telugu, ttl_s=60, max_sessions=2) == 3
+    assert (list(english.session_data), list(telugu.session_data)) == (["e2"], ["t2"])

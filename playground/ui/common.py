@@ -5,7 +5,7 @@ Every event handler and API function a tab registers goes through ``handler``: i
 function in the language of the page it was built for (so every ``t()`` inside, however deep,
 answers in that language), and shows a compute module's UserError as a gr.Error with its sentence.
 
-``admit_fairly`` gives the two pools separate limits at the door of Gradio's queue (see there).
+``Admission`` gives the two pools separate limits at the door of every language's queue (see there).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import gradio as gr
 from playground import config, i18n, tokens
 from playground.errors import UserError
 from playground.i18n import t
+from playground.ui import gradio_internals
 
 ASSETS = tokens.ASSETS
 
@@ -92,67 +93,63 @@ def endpoint(fn, *bound):
     return api
 
 
-def _refusal(sentence: str) -> list[dict]:
-    """A refusal in the shape of Gradio's validation errors (HTTP 422): gradio_client raises it
-    with the sentence, and the page shows it, where a plain "queue full" (503) loses the sentence."""
-    return [{"__type__": "validate", "is_valid": False, "message": sentence, "parameter_name": "request"}]
+class Admission:
+    """Separate limits for model work and light work, counted across every language's queue.
 
+    Each language is its own Blocks with its own Gradio queue; one Admission is the door of them
+    all (``watch`` each), so its limits are the server's. Gradio's own ``max_size`` counts every
+    waiting event together, so 75 queued generations made the tokenizer answer "Queue is full".
+    Here, before a request joins, the events already in every watched queue are counted (nothing
+    is counted by hand, so a cancelled or finished request frees its place at once):
 
-def model_events(queue) -> tuple[list, list]:
-    """The model pools' events in Gradio's queue: (waiting, running)."""
-    pools = queue.event_queue_per_concurrency_id
-    waiting = [event for pool in MODEL_POOLS if pool in pools for event in pools[pool].queue]
-    running = [
-        event for job in queue.active_jobs if job for event in job if event.concurrency_id in MODEL_POOLS
-    ]
-    return waiting, running
+    - a model request (its pool in ``MODEL_POOLS``) is refused with a sentence when its session
+      already has ``MODEL_REQUESTS_PER_SESSION`` model requests waiting or running, or when
+      ``MODEL_QUEUE_MAX_SIZE`` model requests wait, in all languages together;
+    - a light request only when ``LIGHT_QUEUE_MAX_SIZE`` light requests wait, in all languages.
 
-
-def light_requests_waiting(queue) -> int:
-    return sum(
-        len(q.queue) for pool, q in queue.event_queue_per_concurrency_id.items() if pool not in MODEL_POOLS
-    )
-
-
-def admit_fairly(demo: gr.Blocks, lang: str) -> gr.Blocks:
-    """Separate limits for model work and light work, checked when a request joins the queue.
-
-    Gradio's own ``max_size`` counts every waiting event together (gradio/queueing.py,
-    ``Queue.push``), so 75 queued generations made the tokenizer answer "Queue is full". Here
-    ``push`` first counts, in Gradio's queue itself, the events of the model pools
-    (``MODEL_POOLS``) and those of the light pools: a model request is refused with a sentence when
-    its session already has ``MODEL_REQUESTS_PER_SESSION`` model requests waiting or running, or
-    when ``MODEL_QUEUE_MAX_SIZE`` model requests wait; a light request only when
-    ``LIGHT_QUEUE_MAX_SIZE`` light requests wait. Nothing is counted by hand, so a cancelled or
-    finished request frees its place at once. Call after ``demo.queue(...)``; the sentences are in
-    ``lang``, the page's language.
+    The sentences are in the language of the page the request came to.
     """
-    queue = demo._queue
-    push = queue.push
 
-    async def fair_push(body, request, username):
-        fn = demo.fns.get(body.fn_index) if body.fn_index is not None else None
-        if fn is not None and fn.concurrency_id in MODEL_POOLS:
-            with i18n.use(lang):
-                waiting, running = model_events(queue)
-                mine = sum(1 for event in waiting + running if event.session_hash == body.session_hash)
-                if body.session_hash and mine >= config.MODEL_REQUESTS_PER_SESSION:
-                    sentence = t("safety.queue.session_busy", limit=config.MODEL_REQUESTS_PER_SESSION)
-                    return False, _refusal(sentence), "validator_error"
-                if len(waiting) >= config.MODEL_QUEUE_MAX_SIZE:
-                    sentence = t("safety.queue.model_full", waiting=len(waiting))
-                    return False, _refusal(sentence), "validator_error"
-        elif (
-            fn is not None
-            and fn.queue
-            and (waiting := light_requests_waiting(queue)) >= config.LIGHT_QUEUE_MAX_SIZE
-        ):
-            with i18n.use(lang):
-                return False, _refusal(t("safety.queue.light_full", waiting=waiting)), "validator_error"
-        return await push(body, request, username)
+    def __init__(self):
+        self.demos: list[gr.Blocks] = []
 
-    queue.push = fair_push
-    return demo
+    def watch(self, demo: gr.Blocks, lang: str) -> gr.Blocks:
+        """Guard ``demo``'s queue (call after ``demo.queue(...)``); its requests count with the others'."""
+        self.demos.append(demo)
+        gradio_internals.guard_queue(demo, partial(self.refusal, lang))
+        return demo
+
+    def events(self) -> tuple[list, list]:
+        """Every watched queue's events: (waiting, running)."""
+        waiting, running = [], []
+        for demo in self.demos:
+            demo_waiting, demo_running = gradio_internals.queued_events(demo)
+            waiting += demo_waiting
+            running += demo_running
+        return waiting, running
+
+    def refusal(self, lang: str, pool: str, session: str) -> str | None:
+        """The sentence refusing a request to ``pool`` from ``session`` now; None admits it."""
+        waiting, running = self.events()
+        with i18n.use(lang):
+            if pool in MODEL_POOLS:
+                model_waiting = [e for e in waiting if e.pool in MODEL_POOLS]
+                model_running = [e for e in running if e.pool in MODEL_POOLS]
+                mine = sum(e.session == session for e in model_waiting + model_running)
+                if session and mine >= config.MODEL_REQUESTS_PER_SESSION:
+                    return t("safety.queue.session_busy", limit=config.MODEL_REQUESTS_PER_SESSION)
+                if len(model_waiting) >= config.MODEL_QUEUE_MAX_SIZE:
+                    return t("safety.queue.model_full", waiting=len(model_waiting))
+                return None
+            light_waiting = sum(e.pool not in MODEL_POOLS for e in waiting)
+            if light_waiting >= config.LIGHT_QUEUE_MAX_SIZE:
+                return t("safety.queue.light_full", waiting=light_waiting)
+            return None
+
+
+def admit_fairly(demo: gr.Blocks, lang: str, admission: Admission | None = None) -> gr.Blocks:
+    """Put ``demo``'s queue behind ``admission`` (a new one of its own when None): see ``Admission``."""
+    return (admission or Admission()).watch(demo, lang)
 
 
 def _named(wrapper, fn):

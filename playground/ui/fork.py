@@ -14,6 +14,7 @@ import gradio as gr
 
 from playground import config, fork, html, serving, tokens
 from playground.i18n import t
+from playground.ui import gradio_internals
 from playground.ui.common import MODEL_EVENT, endpoint, session_of
 
 # A click on a generated token reports its index; the clicked token stays outlined.
@@ -32,7 +33,7 @@ def select_token(runner, generation: dict | None, evt: gr.EventData):
     """The clicked token's alternatives as choices (the most likely other token preselected)."""
     if generation is None:
         return t("fork.wait"), gr.update(choices=[], value=None), None
-    position = int(evt._data["index"])
+    position = int(gradio_internals.event_payload(evt)["index"])
     label = partial(tokens.token_label, runner.tokenizer)
     chosen = generation["token_ids"][position]
     options = fork.alternatives(runner, generation, position, config.ALTERNATIVES_SHOWN)

@@ -1,16 +1,17 @@
 """Sessions that expire, downloads that are removed, no uploads: a server left open for weeks stays small.
 
-Gradio keeps a ``SessionState`` per session (a copy of the page's configuration, every ``gr.State``
-value, the last value of every updated component) until 10,000 sessions exist
-(gradio/state_holder.py); ``gr.State(time_to_live=...)`` drops a state's value but not the session,
-and a closed browser tab's state is kept an hour. ``lifespan`` runs beside the server and, every
+Gradio keeps a ``SessionState`` per session (every ``gr.State`` value, the last value of every
+updated component and, unless kept lean, a copy of the page's configuration: see
+``gradio_internals.LeanSessionState``) until 10,000 sessions exist (gradio/state_holder.py);
+``gr.State(time_to_live=...)`` drops a state's value but not the session, and a closed browser
+tab's state is kept an hour. A ``SessionKeeper`` runs beside the server and, every
 ``SESSION_SWEEP_S``, drops the sessions unused for ``SESSION_TTL_S`` (their ``gr.State`` delete
-callbacks run), keeps at most ``MAX_SESSIONS``, and removes downloads older than
-``DOWNLOAD_MAX_AGE_S``. It also refuses every upload: Gradio's ``max_file_size=0`` refuses any
-file with a byte in it, but still stores empty ones (gradio/route_utils.py, ``GradioMultiPartParser``),
-so the upload routes answer 413 before Gradio's. Give it to
-``demo.launch(app_kwargs={"lifespan": lifespan})`` or ``gr.mount_gradio_app(..., app_kwargs=...)``:
-Gradio runs it inside its own lifespan.
+callbacks run), keeps at most ``MAX_SESSIONS`` in all languages together, and removes downloads
+older than ``DOWNLOAD_MAX_AGE_S``. It also refuses every upload: Gradio's ``max_file_size=0``
+refuses any file with a byte in it, but still stores empty ones (gradio/route_utils.py,
+``GradioMultiPartParser``), so the upload routes answer 413 before Gradio's. Give
+``keeper.lifespan`` to each language's ``gr.mount_gradio_app(..., app_kwargs=...)`` (or
+``lifespan`` to one ``demo.launch``): Gradio runs it inside its own lifespan.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from playground import config
+from playground.ui import gradio_internals
 
 logger = logging.getLogger(__name__)
 
@@ -40,23 +42,26 @@ def download_dir() -> Path:
     return folder
 
 
-def drop_idle_sessions(holder, ttl_s: float, max_sessions: int) -> int:
+def drop_idle_sessions(*holders, ttl_s: float, max_sessions: int) -> int:
     """Remove sessions unused for ``ttl_s`` seconds, then the least recently used beyond
-    ``max_sessions``, from a Gradio StateHolder; returns how many went."""
+    ``max_sessions`` in all ``holders`` together (one per language), from Gradio StateHolders;
+    returns how many went."""
     now = datetime.datetime.now()
-    with holder.lock:
-        used = dict(holder.time_last_used)
-        held = list(holder.session_data)  # least recently used first
-    idle = [s for s in held if (now - used.get(s, now)).total_seconds() > ttl_s]
+    held = sorted(
+        (
+            (used, holder, session)
+            for holder in holders
+            for session, used in gradio_internals.sessions_last_used(holder)
+        ),
+        key=lambda entry: entry[0],
+    )  # least recently used first
+    idle = [(holder, session) for used, holder, session in held if (now - used).total_seconds() > ttl_s]
     excess = len(held) - len(idle) - max_sessions
     if excess > 0:
         gone = set(idle)
-        idle += [s for s in held if s not in gone][:excess]
-    for session_hash in idle:
-        holder.delete_state(session_hash)  # runs each gr.State's delete_callback
-        with holder.lock:
-            holder.session_data.pop(session_hash, None)
-            holder.time_last_used.pop(session_hash, None)
+        idle += [(holder, session) for _, holder, session in held if (holder, session) not in gone][:excess]
+    for holder, session in idle:
+        gradio_internals.drop_session(holder, session)  # runs each gr.State's delete_callback
     return len(idle)
 
 
@@ -81,15 +86,47 @@ def remove_old_files(folder: Path, max_age_s: float) -> int:
     return removed
 
 
-async def _sweep(app) -> None:
-    while True:
-        await asyncio.sleep(config.SESSION_SWEEP_S)
+class SessionKeeper:
+    """Sessions of every mounted language, swept together: give ``lifespan`` to each Gradio App
+    (``app_kwargs={"lifespan": keeper.lifespan}``). Each App's StateHolder joins when its server
+    starts (its new sessions kept lean: ``gradio_internals.LeanSessionState``); one sweep, every
+    ``SESSION_SWEEP_S``, drops the sessions of all of them unused for ``SESSION_TTL_S`` and keeps
+    at most ``MAX_SESSIONS`` in all, and removes old downloads. Every App refuses uploads."""
+
+    def __init__(self):
+        self.holders: list = []
+        self._task: asyncio.Task | None = None
+
+    async def sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(config.SESSION_SWEEP_S)
+            try:
+                if drop_idle_sessions(
+                    *self.holders, ttl_s=config.SESSION_TTL_S, max_sessions=config.MAX_SESSIONS
+                ):
+                    release_memory()
+                remove_old_files(download_dir(), config.DOWNLOAD_MAX_AGE_S)
+            except Exception:  # a failed sweep must not end the sweeping; the next one tries again
+                logger.exception("session sweep failed")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app):
+        """No uploads; ``app``'s sessions swept with the others' for as long as it runs."""
+        refuse_uploads(app)
+        holder = gradio_internals.session_holder(app)
+        gradio_internals.keep_sessions_lean(holder)
+        self.holders.append(holder)
+        if self._task is None:
+            self._task = asyncio.create_task(self.sweep_forever())
         try:
-            if drop_idle_sessions(app.state_holder, config.SESSION_TTL_S, config.MAX_SESSIONS):
-                release_memory()
-            remove_old_files(download_dir(), config.DOWNLOAD_MAX_AGE_S)
-        except Exception:  # a failed sweep must not end the sweeping; the next one tries again
-            logger.exception("session sweep failed")
+            yield
+        finally:
+            self.holders.remove(holder)
+            if not self.holders and self._task is not None:
+                task, self._task = self._task, None
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
 
 UPLOAD_ROUTES = ("/gradio_api/upload", "/gradio_api/process_recording")
@@ -105,14 +142,7 @@ def refuse_uploads(app) -> None:
         app.router.routes.insert(0, Route(path, _refuse_upload, methods=["POST"]))
 
 
-@contextlib.asynccontextmanager
-async def lifespan(app):
-    """No uploads; sweep sessions and downloads for as long as the server runs."""
-    refuse_uploads(app)
-    task = asyncio.create_task(_sweep(app))
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+def lifespan(app):
+    """One Gradio App's lifespan on its own (``demo.launch(app_kwargs={"lifespan": lifespan})``):
+    no uploads, its sessions swept. Several languages share one ``SessionKeeper`` instead."""
+    return SessionKeeper().lifespan(app)
