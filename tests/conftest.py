@@ -36,8 +36,8 @@ def load_model_tokenizer():
     """The tokenizer of the model ``ModelRunner.load()`` would load, without its weights.
 
     The same files in the same order as ``models.load_model``: a folder named by PLAYGROUND_MODEL,
-    the converted cache, else the GGUF's metadata (the tokenizer alone, no tensors). ~0.3 s from the
-    cache, where loading the model takes seconds.
+    the converted cache, else the GGUF's metadata (the tokenizer alone, no tensors). Without a
+    converted cache this spares the GGUF's conversion: 10 s of CPU and 0.4 GB instead of 31 s and 1.6 GB.
     """
     from transformers import AutoTokenizer
 
