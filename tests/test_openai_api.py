@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from playground import config, serving
+from tests.helpers import reference_ids
 
 pytestmark = pytest.mark.real
 
@@ -29,13 +30,8 @@ def model_id(real_runner):
     return real_runner.name
 
 
-def reference(real_runner, ids: list[int], new_tokens: int) -> list[int]:
-    """model.generate's greedy tokens after ``ids``."""
-    with torch.inference_mode():
-        out = real_runner.model.generate(
-            torch.tensor([ids]), max_new_tokens=new_tokens, do_sample=False, pad_token_id=2
-        )
-    return out[0, len(ids) :].tolist()
+def reference(runner, ids: list[int], new_tokens: int) -> list[int]:
+    return reference_ids(runner, ids, max_new_tokens=new_tokens, pad_token_id=2)
 
 
 def test_models_lists_the_loaded_model(client, model_id):
