@@ -127,6 +127,16 @@ def draw_many(runner, state, engine: str, seed, *values):
     return charts.draws_histogram(view), draws_summary(view)
 
 
+def views(runner, state, engine: str, seed, *values):
+    """Every view of the kept logits (stages, engines, draws) in one call, so that a knob's change is
+    one event (see ``build``)."""
+    return (
+        *redraw(runner, state, engine, seed, *values),
+        *compare(runner, state, *values),
+        *draw_many(runner, state, engine, seed, *values),
+    )
+
+
 def next_seed(seed: float | None) -> int:
     return 0 if seed is None else int(seed) + 1
 
@@ -258,6 +268,7 @@ def build(runner) -> None:
     on_redraw = handler(partial(redraw, runner))
     on_compare = handler(partial(compare, runner))
     on_draws = handler(partial(draw_many, runner))
+    on_views = handler(partial(views, runner))
     on_generate = endpoint(generate_ui, runner)  # keeps the gr.Request hint: the session is known
 
     starts = [k.start for k in KNOBS]
@@ -371,12 +382,11 @@ def build(runner) -> None:
             **MODEL_EVENT,
         )
 
-    knob_changes = [s.change for s in sliders]
-    views = [  # (handler, inputs, outputs, what it redraws on)
-        (on_redraw, [state, engine, seed, *sliders], [plot, summary, order], [engine.change, seed.change]),
-        (on_compare, [state, *sliders], [compare_plot, compare_text], []),
-        (on_draws, [state, engine, seed, *sliders], [draws_plot, draws_text], [engine.change, seed.change]),
-    ]
+    # One handler per trigger: Gradio's frontend re-dispatches a deferred "always_last" event to every
+    # listener of the trigger, so two listeners that overlap defer each other without end (a slider's
+    # reset, which fires "change" twice, started it: ~15 requests a second until the page reloaded).
+    knob_views = [state, engine, seed, *sliders]
+    view_outputs = [plot, summary, order, compare_plot, compare_text, draws_plot, draws_text]
     new_logits = gr.on(
         [prompt.change, chat.change],
         on_prompt,
@@ -387,18 +397,17 @@ def build(runner) -> None:
         api_visibility="private",
         **MODEL_EVENT,
     )
-    for fn, inputs, outputs, triggers in views:
-        new_logits.then(fn, inputs=inputs, outputs=outputs, api_visibility="private", **LIGHT_EVENT)
-        gr.on(
-            [*triggers, *knob_changes],
-            fn,
-            inputs=inputs,
-            outputs=outputs,
-            trigger_mode="always_last",
-            show_progress="hidden",
-            api_visibility="private",
-            **LIGHT_EVENT,
-        )
+    new_logits.then(on_views, inputs=knob_views, outputs=view_outputs, api_visibility="private", **LIGHT_EVENT)
+    gr.on(
+        [engine.change, seed.change, *[s.change for s in sliders]],
+        on_views,
+        inputs=knob_views,
+        outputs=view_outputs,
+        trigger_mode="always_last",
+        show_progress="hidden",
+        api_visibility="private",
+        **LIGHT_EVENT,
+    )
     reseed.click(next_seed, inputs=[seed], outputs=[seed], api_visibility="private", queue=False)
     generating = gr.on(
         [go.click, prompt.submit],

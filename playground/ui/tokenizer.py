@@ -67,9 +67,15 @@ def compare(runner, text: str, names: list[str], show_ids: bool) -> str:
     return html.comparison(rows, show_ids, config.MAX_TOKENS_SHOWN)
 
 
+def views(runner, text: str, show_ids: bool, parse_special: bool, names: list[str]):
+    """The tokens views and the comparison in one call: one event for a change of the text."""
+    return (*show_tokens(runner, text, show_ids, parse_special), compare(runner, text, names, show_ids))
+
+
 def build(runner) -> None:
     on_tokens = handler(partial(show_tokens, runner))
     on_compare = handler(partial(compare, runner))
+    on_views = handler(partial(views, runner))
     default_text = examples_for("tokenizer")[0]
     first_stats, first_tokens, first_chat, first_chat_text, first_note = on_tokens(default_text, True)
     first_comparison = on_compare(default_text, DEFAULT_COMPARE, True)
@@ -121,18 +127,30 @@ def build(runner) -> None:
         )
         gr.api(endpoint(tokenize_api, runner), api_name="tokenize", **LIGHT_EVENT)
 
+    # One listener per trigger: two "always_last" listeners of one trigger defer each other without end
+    # in Gradio's frontend (it re-dispatches a deferred event to all of the trigger's listeners).
+    token_views = [stats, token_view, chat_view, chat_text, injection]
     gr.on(
-        [text.change, show_ids.change, parse_special.change],
+        [text.change, show_ids.change],
+        on_views,
+        inputs=[text, show_ids, parse_special, compare_choice],
+        outputs=[*token_views, comparison],
+        api_visibility="private",
+        trigger_mode="always_last",
+        show_progress="minimal",
+        show_progress_on=[comparison],
+        **LIGHT_EVENT,
+    )
+    parse_special.change(
         on_tokens,
         inputs=[text, show_ids, parse_special],
-        outputs=[stats, token_view, chat_view, chat_text, injection],
+        outputs=token_views,
         api_visibility="private",
         trigger_mode="always_last",
         show_progress="hidden",
         **LIGHT_EVENT,
     )
-    gr.on(
-        [text.change, show_ids.change, compare_choice.change],
+    compare_choice.change(
         on_compare,
         inputs=[text, compare_choice, show_ids],
         outputs=[comparison],
