@@ -397,7 +397,9 @@ def build(runner) -> None:
         api_visibility="private",
         **MODEL_EVENT,
     )
-    new_logits.then(on_views, inputs=knob_views, outputs=view_outputs, api_visibility="private", **LIGHT_EVENT)
+    new_logits.then(
+        on_views, inputs=knob_views, outputs=view_outputs, api_visibility="private", **LIGHT_EVENT
+    )
     gr.on(
         [engine.change, seed.change, *[s.change for s in sliders]],
         on_views,
