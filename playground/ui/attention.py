@@ -28,7 +28,8 @@ def build(runner) -> None:
         ids = encode_prompt(runner, prompt, chat)
         maps = attention.attention_maps(runner, ids)
         labels = [tokens.token_label(runner.tokenizer, i) for i in ids]
-        return {"maps": maps, "labels": labels, "summary": attention.head_summary(maps.weights)}
+        summary = attention.head_summary(maps.weights)
+        return {"maps": maps, "labels": labels, "summary": summary, "prompt": prompt, "chat": bool(chat)}
 
     @handler
     def compute(prompt: str, chat: bool):
@@ -37,8 +38,23 @@ def build(runner) -> None:
             return None
         return maps_for(prompt, chat)
 
+    def current(state, prompt: str, chat: bool):
+        """The kept maps if they are the prompt's on screen, else computed again (an expired session
+        gets the page's first state back: the default prompt's)."""
+        if state is not None and state.get("prompt") == prompt and state.get("chat") == bool(chat):
+            return state
+        return compute(prompt, chat)
+
     @handler
-    def render(state, layer: int, head: int, skip_first: bool, metric: str):
+    def render(state, prompt: str, chat: bool, layer: int, head: int, skip_first: bool, metric: str):
+        state = current(state, prompt, chat)
+        return state, *draw(state, layer, head, skip_first, metric)
+
+    def refused():
+        """A refused prompt's views: empty, so no other prompt's maps stand under its error."""
+        return None, None, "", ""
+
+    def draw(state, layer: int, head: int, skip_first: bool, metric: str):
         if state is None:
             return None, "", ""
         maps, labels = state["maps"], state["labels"]
@@ -59,7 +75,8 @@ def build(runner) -> None:
     def open_head(evt: gr.EventData):
         return evt.layer, evt.head
 
-    def jump_to_strongest(state):
+    def jump_to_strongest(state, prompt: str, chat: bool):
+        state = current(state, prompt, chat)
         if state is None:
             return gr.skip(), gr.skip()
         return attention.strongest_head(state["maps"].weights)
@@ -73,7 +90,7 @@ def build(runner) -> None:
 
     first_state = compute(DEFAULT_PROMPT, False)
     first_layer, first_head = attention.strongest_head(first_state["maps"].weights)
-    first_heatmap, first_attended, first_grid = render(first_state, first_layer, first_head, True, METRICS[0])
+    first_heatmap, first_attended, first_grid = draw(first_state, first_layer, first_head, True, METRICS[0])
     head_choices = [(_head_name(h), h) for h in [attention.MEAN_HEAD, *range(runner.num_heads)]]
 
     with gr.Tab(t("tab.attention"), id="attention", elem_id="tab-attention"):
@@ -118,9 +135,9 @@ def build(runner) -> None:
         grid = gr.HTML(first_grid, js_on_load=GRID_JS, elem_id="at-grid")
         gr.api(attention_api, api_name="attention", **MODEL_EVENT)
 
-    view = [state, layer, head, skip_first, metric]
-    outputs = [heatmap, attended, grid]
-    gr.on(
+    view = [state, prompt, chat, layer, head, skip_first, metric]
+    outputs = [state, heatmap, attended, grid]
+    new_maps = gr.on(
         [prompt.change, chat.change],
         compute,
         inputs=[prompt, chat],
@@ -129,7 +146,10 @@ def build(runner) -> None:
         show_progress="hidden",
         api_visibility="private",
         **MODEL_EVENT,
-    ).then(render, inputs=view, outputs=outputs, api_visibility="private", **LIGHT_EVENT)
+    )
+    new_maps.success(render, inputs=view, outputs=outputs, api_visibility="private", **LIGHT_EVENT)
+    # A refused prompt (too long, ...) empties the views: its error must not stand over other results.
+    new_maps.failure(refused, outputs=outputs, api_visibility="private", queue=False)
     gr.on(
         [layer.change, head.change, skip_first.change, metric.change],
         render,
@@ -139,6 +159,8 @@ def build(runner) -> None:
         show_progress="hidden",
         api_visibility="private",
         **LIGHT_EVENT,
-    )
+    ).failure(refused, outputs=outputs, api_visibility="private", queue=False)
     grid.click(open_head, outputs=[layer, head], api_visibility="private", queue=False)
-    strongest.click(jump_to_strongest, inputs=[state], outputs=[layer, head], api_visibility="private")
+    strongest.click(
+        jump_to_strongest, inputs=[state, prompt, chat], outputs=[layer, head], api_visibility="private"
+    )

@@ -48,7 +48,15 @@ def prompt_logits(runner, prompt: str, chat: bool) -> dict | None:
     if not prompt or not prompt.strip():
         return None
     ids = encode_prompt(runner, prompt, chat)
-    return {"ids": ids, "logits": runner.prefill(ids).logits}
+    return {"ids": ids, "logits": runner.prefill(ids).logits, "prompt": prompt, "chat": bool(chat)}
+
+
+def logits_for(runner, state, prompt: str, chat: bool) -> dict | None:
+    """The kept logits if they are the prompt's on screen, else computed again: an expired session gets
+    the page's first state back (the default prompt's), and must not show its numbers."""
+    if state is not None and state.get("prompt") == prompt and state.get("chat") == bool(chat):
+        return state
+    return prompt_logits(runner, prompt, chat)
 
 
 def order_note(engine: str) -> str:
@@ -127,14 +135,21 @@ def draw_many(runner, state, engine: str, seed, *values):
     return charts.draws_histogram(view), draws_summary(view)
 
 
-def views(runner, state, engine: str, seed, *values):
-    """Every view of the kept logits (stages, engines, draws) in one call, so that a knob's change is
-    one event (see ``build``)."""
+def views(runner, state, prompt: str, chat: bool, engine: str, seed, *values):
+    """Every view of the prompt's logits (stages, engines, draws) in one call, so that a knob's change
+    is one event (see ``build``); the state comes back too (computed again if it was not the prompt's)."""
+    state = logits_for(runner, state, prompt, chat)
     return (
+        state,
         *redraw(runner, state, engine, seed, *values),
         *compare(runner, state, *values),
         *draw_many(runner, state, engine, seed, *values),
     )
+
+
+def refused(engine: str):
+    """The views when the prompt was refused: empty, so no other prompt's results stand under the error."""
+    return None, None, t("logits.refused"), order_note(engine), None, "", None, ""
 
 
 def next_seed(seed: float | None) -> int:
@@ -179,7 +194,7 @@ def generate_ui(
     ids = encode_prompt(runner, prompt, chat)
     chips, rows, waits = [], [], 0  # each token is labelled once, when it arrives
     states = serving.generation_stream(runner, ids, params, session_of(request))
-    with closing(states):  # Stop closes this handler, and the stream: the request leaves the batch
+    with closing(states):  # a closed tab closes this handler, and the stream: the request leaves the batch
         for state in states:
             if state is None:  # queued (the first one comes at once; later ones: still waiting)
                 waits += 1
@@ -194,6 +209,12 @@ def generate_ui(
                      ", ".join(f"{a} {p:.1%}" for a, p in top)]
                 )  # fmt: skip
             yield html.generated_tokens(chips), _status(state, params), rows, finished
+
+
+def stop_generation(runner, request: gr.Request) -> None:
+    """The Stop button: this page's generation ends at the next step, and its stream with the tokens
+    so far, stop reason "stopped" (a cancelled handler could not show a final state)."""
+    serving.scheduler_for(runner).stop_session(session_of(request))
 
 
 # --- the endpoints: plain functions whose signatures come from the registry ----------------------
@@ -269,7 +290,9 @@ def build(runner) -> None:
     on_compare = handler(partial(compare, runner))
     on_draws = handler(partial(draw_many, runner))
     on_views = handler(partial(views, runner))
+    on_refused = handler(refused)
     on_generate = endpoint(generate_ui, runner)  # keeps the gr.Request hint: the session is known
+    on_stop = endpoint(stop_generation, runner)
 
     starts = [k.start for k in KNOBS]
     first_state = on_prompt(DEFAULT_PROMPT, False)
@@ -385,8 +408,10 @@ def build(runner) -> None:
     # One handler per trigger: Gradio's frontend re-dispatches a deferred "always_last" event to every
     # listener of the trigger, so two listeners that overlap defer each other without end (a slider's
     # reset, which fires "change" twice, started it: ~15 requests a second until the page reloaded).
-    knob_views = [state, engine, seed, *sliders]
-    view_outputs = [plot, summary, order, compare_plot, compare_text, draws_plot, draws_text]
+    knob_views = [state, prompt, chat, engine, seed, *sliders]
+    view_outputs = [state, plot, summary, order, compare_plot, compare_text, draws_plot, draws_text]
+    # A refused prompt (too long, ...) empties the views: its error must not stand over other results.
+    clear = {"fn": on_refused, "inputs": [engine], "outputs": view_outputs, "api_visibility": "private"}
     new_logits = gr.on(
         [prompt.change, chat.change],
         on_prompt,
@@ -397,7 +422,8 @@ def build(runner) -> None:
         api_visibility="private",
         **MODEL_EVENT,
     )
-    new_logits.then(
+    new_logits.failure(**clear, queue=False)
+    new_logits.success(
         on_views, inputs=knob_views, outputs=view_outputs, api_visibility="private", **LIGHT_EVENT
     )
     gr.on(
@@ -409,9 +435,9 @@ def build(runner) -> None:
         show_progress="hidden",
         api_visibility="private",
         **LIGHT_EVENT,
-    )
+    ).failure(**clear, queue=False)
     reseed.click(next_seed, inputs=[seed], outputs=[seed], api_visibility="private", queue=False)
-    generating = gr.on(
+    gr.on(
         [go.click, prompt.submit],
         on_generate,
         inputs=[prompt, chat, engine, seed, max_new, min_new, stop, use_cache, *sliders],
@@ -420,5 +446,6 @@ def build(runner) -> None:
         api_visibility="private",
         **GENERATION_EVENT,
     )
-    # Stop closes the generation's handler: its request leaves the batch at the next step.
-    stop_button.click(None, cancels=[generating], api_visibility="private", queue=False)
+    # Stop asks the scheduler to end this page's generation at the next step: the handler then sends
+    # the final state (reason "stopped", timings), and the tokens stay usable for a fork.
+    stop_button.click(on_stop, api_visibility="private", queue=False)
