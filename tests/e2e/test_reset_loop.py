@@ -12,7 +12,7 @@ from playground.i18n import t
 
 pytestmark = [pytest.mark.e2e, pytest.mark.real]
 
-TABS = ["tokenizer", "logits", "attention", "inside", "decode", "serving", "beam", "context"]
+TABS = ["logits", "attention", "inside", "decode", "serving", "beam", "context"]  # every tab with a slider
 WATCH_S = 3.0  # a loop sends several requests a second; a reset's own requests end within this
 MOST_AFTER_RESET = 4  # one reset: its "change" (fired twice by Gradio), each view once or twice
 
