@@ -48,7 +48,12 @@ def summary(page) -> str:
 
 
 def changed(page, old: str) -> str:
-    page.wait_for_function("old => document.querySelector('#lg-summary').innerText !== old", arg=old)
+    """The summary once it differs from ``old`` and no progress timer ("processing | 0.3s") is in it."""
+    page.wait_for_function(
+        "old => { const text = document.querySelector('#lg-summary').innerText;"
+        " return text !== old && !/processing|^\\s*[0-9.]+s\\b/.test(text); }",
+        arg=old,
+    )
     return summary(page)
 
 
