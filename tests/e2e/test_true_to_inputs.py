@@ -30,12 +30,14 @@ def short_ttl_url():
     server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     try:
-        for _ in range(600):  # the model loads first: up to 5 minutes on a busy machine
+        deadline = time.monotonic() + 900  # the model loads first: minutes on a busy machine
+        while True:
             try:
                 urllib.request.urlopen(url, timeout=2)
                 break
             except OSError:
                 assert server.poll() is None, "the app exited"
+                assert time.monotonic() < deadline, "the app did not start"
                 time.sleep(0.5)
         yield url
     finally:
