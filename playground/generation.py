@@ -135,7 +135,7 @@ class GenerationState:
 
     tokens: tuple[GeneratedToken, ...]
     text: str
-    stop_reason: str | None  # "eos" | "stop" | "length" once finished
+    stop_reason: str | None  # "eos" | "stop" | "length" once finished; "stopped": the page's Stop
     ttft_s: float  # prompt in -> first token chosen
     step_s: tuple[float, ...]  # each later token's time
     cached_tokens: int = 0  # tokens whose keys and values came from an earlier generation (a fork)

@@ -43,7 +43,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 import torch.nn.functional as F
@@ -71,7 +71,7 @@ class RequestRecord:
     finished: float | None = None
     new_tokens: int = 0
     cached_tokens: int = 0  # prompt tokens whose keys and values were reused (a fork), not prefilled
-    outcome: str | None = None  # "eos" | "stop" | "length" | "cancelled" | "error"
+    outcome: str | None = None  # "eos" | "stop" | "length" | "stopped" | "cancelled" | "error"
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,7 @@ class Request:
     decoder: Decoder
     updates: queue.Queue = field(default_factory=queue.Queue)  # GenerationState or an exception
     cancelled: bool = False
+    stopping: bool = False  # the page's Stop: it ends at the next step with what it has, "stopped"
     last_token_at: float = 0.0
     # Called from the scheduler's thread after each update (an asyncio server wakes its handler
     # with it instead of a thread polling ``updates``).
@@ -180,6 +181,7 @@ class Scheduler:
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._stops: dict[str, float] = {}  # session -> when its page last pressed Stop
 
     # --- the client side ------------------------------------------------------------------------
 
@@ -200,6 +202,22 @@ class Scheduler:
         request.cancelled = True
         with self._wake:
             self._wake.notify_all()
+
+    def stop_session(self, session: str) -> None:
+        """The page's Stop: the session's generations end at the next step with the tokens made so
+        far and stop reason "stopped"; their streams end normally (a cancel ends them unseen)."""
+        now = time.perf_counter()
+        with self._wake:
+            self._stops = {s: t for s, t in self._stops.items() if now - t < config.SESSION_TTL_S}
+            self._stops[session] = now
+            for request in [*self.waiting, *self.rows]:
+                if request.record.session == session:
+                    request.stopping = True
+            self._wake.notify_all()
+
+    def stopped_since(self, session: str, since: float) -> bool:
+        """Whether the session's page pressed Stop after ``since`` (a generation outside the batch)."""
+        return bool(session) and self._stops.get(session, -math.inf) > since
 
     def stream(self, request: Request) -> Iterator[GenerationState | None]:
         """The request's states as they come (only the newest when several are waiting: each holds
@@ -267,6 +285,9 @@ class Scheduler:
             for request in [r for r in self.waiting if r.cancelled]:  # gone before their turn
                 self.waiting.remove(request)
                 self._finish(request, "cancelled")
+            for request in [r for r in self.waiting if r.stopping]:  # stopped before their turn
+                self.waiting.remove(request)
+                self._stop(request)
             while self.waiting and len(self.rows) + len(group) < self.max_batch:
                 request = self.waiting[0]
                 longest = max(r.record.prompt_tokens for r in [*group, request])
@@ -363,11 +384,13 @@ class Scheduler:
         for request in self.rows:
             if request.cancelled and not request.done:
                 self._finish(request, "cancelled")
+            elif request.stopping and not request.done:
+                self._stop(request)
         keep = [i for i, r in enumerate(self.rows) if not r.done]
         if len(keep) == len(self.rows):
             return
         for index, request in enumerate(self.rows):
-            if request.done and request.record.outcome in ("eos", "stop", "length"):
+            if request.done and request.record.outcome in ("eos", "stop", "length", "stopped"):
                 self._keep_prefix(index)
         if not keep:
             self.rows, self.cache, self.mask = [], None, None
@@ -393,6 +416,12 @@ class Scheduler:
             self._finish(request, state.stop_reason)
         if request.notify is not None:
             request.notify()
+
+    def _stop(self, request: Request) -> None:
+        """End the request where it is: its last state says "stopped", with the tokens and timings so far."""
+        request.decoder.stop_reason = "stopped"
+        request.updates.put(request.decoder.state())
+        self._finish(request, "stopped")
 
     def _finish(self, request: Request, outcome: str) -> None:
         request.record.outcome = outcome
@@ -541,7 +570,12 @@ def generation_stream(
     params.validate()
     if not params.use_cache:
         check_no_cache_budget(prompt_ids, params)
-        yield from generate_stream(runner, prompt_ids, params)
+        started, scheduler = time.perf_counter(), scheduler_for(runner)
+        for state in generate_stream(runner, prompt_ids, params):
+            if not state.stop_reason and scheduler.stopped_since(session, started):
+                yield replace(state, stop_reason="stopped")
+                return
+            yield state
         return
     scheduler = scheduler_for(runner)
     yield from scheduler.stream(scheduler.submit(prompt_ids, params, session))

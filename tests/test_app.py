@@ -21,6 +21,23 @@ def test_app_builds_without_launching(real_runner):
     assert len(public) == 11
 
 
+def test_no_trigger_has_two_always_last_listeners(real_runner):
+    """Gradio's frontend re-dispatches a deferred "always_last" event to every listener of its trigger:
+    two such listeners defer each other without end (issue 23's reset loop)."""
+    import collections
+
+    import app
+
+    demo = app.build_demo(real_runner)
+    listeners = collections.Counter(
+        (target, event)
+        for dep in demo.fns.values()
+        if dep.trigger_mode == "always_last"
+        for target, event in dep.targets
+    )
+    assert [key for key, count in listeners.items() if count > 1] == []
+
+
 def test_tokenize_returns_the_model_tokenizers_ids(client, tokenizer):
     text = "The capital of France is Paris. తెలుగు 🙂"
     result = client.predict(text, "", api_name="/tokenize")

@@ -113,6 +113,29 @@ def test_a_cancelled_request_leaves_the_batch_at_the_next_step(real_runner):
     assert keep.record.outcome == "length"
 
 
+def test_a_stopped_session_ends_at_the_next_step_with_its_tokens_and_reason(real_runner):
+    """The page's Stop: the stream ends normally, its last state "stopped" with the tokens so far."""
+    scheduler = Scheduler(real_runner, max_batch=2)
+    ids = real_runner.tokenize("Tell me a story").ids
+    params = GenerationParams(sampling=GREEDY, max_new_tokens=200, min_new_tokens=200)
+    mine = scheduler.submit(ids, params, session="me")
+    other = scheduler.submit(ids, params, session="someone else")
+    waiting = scheduler.submit(ids, params, session="me")
+    scheduler.step()
+    scheduler.step()
+    scheduler.stop_session("me")
+    scheduler.step()
+    assert scheduler.rows == [other] and not scheduler.waiting
+    assert mine.record.outcome == "stopped" and waiting.record.outcome == "stopped"
+    states = []
+    while not mine.updates.empty():
+        states.append(mine.updates.get_nowait())
+    assert states[-1].stop_reason == "stopped" and states[-1].tokens == states[-2].tokens  # none lost
+    assert len(states[-1].tokens) == 3  # two steps: a prefill and two decodes
+    assert states[-1].ttft_s > 0 and len(states[-1].step_s) == 2
+    assert waiting.updates.get_nowait().stop_reason == "stopped"
+
+
 def test_closing_a_stream_cancels_its_request(real_runner):
     """A handler Gradio closes (Stop, a closed tab) closes the stream: the request is cancelled."""
     scheduler = serving.scheduler_for(real_runner)

@@ -31,7 +31,8 @@ EN = {
     ),
     "serving.live_empty": (
         "No generation in the last {window} seconds. Press **Generate** in the Logits to token tab "
-        "(or ask a few friends to), or simulate a class below, then refresh."
+        "(or ask a few friends to), then refresh. A simulated class (below) is not served here: it runs "
+        "apart from the server's traffic, and its own chart shows it."
     ),
     "serving.simulate_heading": "### Simulate a class",
     "serving.simulate_explain": (
@@ -130,9 +131,9 @@ TE = {
         "బ్యాచ్ **{largest}**, తయారైన టోకెన్లు **{tokens}**."
     ),
     "serving.live_empty": (
-        "గత {window} సెకన్లలో ఏ జనరేషన్ జరగలేదు. లాజిట్స్ (logits) నుండి టోకెన్ ట్యాబ్‌లో **Generate** "
-        "నొక్కండి (లేదా కొందరు స్నేహితులను నొక్కమనండి), లేదా కింద ఒక తరగతిని అనుకరించి, తర్వాత "
-        "రిఫ్రెష్ చేయండి."
+        "గత {window} సెకన్లలో ఏ జనరేషన్ జరగలేదు. లాజిట్స్ (logits) నుండి టోకెన్ ట్యాబ్‌లో **జనరేట్ చేయి** "
+        "నొక్కండి (లేదా కొందరు స్నేహితులను నొక్కమనండి), తర్వాత రిఫ్రెష్ చేయండి. కింద అనుకరించిన తరగతి "
+        "ఇక్కడ సర్వ్ కాదు: అది సర్వర్ ట్రాఫిక్‌కు వేరుగా నడుస్తుంది, దాని సొంత చార్ట్‌లో కనిపిస్తుంది."
     ),
     "serving.simulate_heading": "### ఒక తరగతిని అనుకరించండి",
     "serving.simulate_explain": (

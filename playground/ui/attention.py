@@ -56,7 +56,26 @@ def compute(runner, prompt: str, chat: bool) -> AttentionState | None:
     return maps_for(runner, prompt, chat)
 
 
-def render(runner, state: AttentionState | None, layer: int, head: int, skip_first: bool, metric: str):
+def current(runner, state: AttentionState | None, prompt: str, chat: bool) -> AttentionState | None:
+    """The kept maps if they are the prompt's on screen, else computed again (an expired session gets
+    the page's first state back: the default prompt's)."""
+    if state is not None and state.prompt == prompt and state.chat == bool(chat):
+        return state
+    return compute(runner, prompt, chat)
+
+
+def render(runner, state, prompt: str, chat: bool, layer: int, head: int, skip_first: bool, metric: str):
+    """The state (computed again if it was not the prompt's) and its views."""
+    state = current(runner, state, prompt, chat)
+    return state, *draw(runner, state, layer, head, skip_first, metric)
+
+
+def refused():
+    """A refused prompt's views: empty, so no other prompt's maps stand under its error."""
+    return None, None, "", ""
+
+
+def draw(runner, state: AttentionState | None, layer: int, head: int, skip_first: bool, metric: str):
     """The heatmap of one head, what the next token looks at, and the grid of every head."""
     if state is None:
         return None, "", ""
@@ -78,7 +97,8 @@ def open_head(evt: gr.EventData):
     return evt.layer, evt.head
 
 
-def jump_to_strongest(state: AttentionState | None):
+def jump_to_strongest(runner, state: AttentionState | None, prompt: str, chat: bool):
+    state = current(runner, state, prompt, chat)
     if state is None:
         return gr.skip(), gr.skip()
     return attention.strongest_head(state.maps.weights)
@@ -94,7 +114,7 @@ def first_view(runner) -> AttentionState:
 
 def _layout(runner, first: AttentionState) -> SimpleNamespace:
     layer0, head0 = attention.strongest_head(first.maps.weights)
-    heatmap0, attended0, grid0 = render(runner, first, layer0, head0, True, METRICS[0])
+    heatmap0, attended0, grid0 = draw(runner, first, layer0, head0, True, METRICS[0])
     head_choices = [(_head_name(h), h) for h in [attention.MEAN_HEAD, *range(runner.num_heads)]]
     c = SimpleNamespace()
     gr.Markdown(
@@ -134,8 +154,11 @@ def _layout(runner, first: AttentionState) -> SimpleNamespace:
 
 def _events(runner, c: SimpleNamespace) -> None:
     on_render = handler(partial(render, runner))
-    view, outputs = [c.state, c.layer, c.head, c.skip_first, c.metric], [c.heatmap, c.attended, c.grid]
-    gr.on(
+    view = [c.state, c.prompt, c.chat, c.layer, c.head, c.skip_first, c.metric]
+    outputs = [c.state, c.heatmap, c.attended, c.grid]
+    # A refused prompt (too long, ...) empties the views: its error must not stand over other results.
+    clear = {"fn": handler(refused), "outputs": outputs, "api_visibility": "private", "queue": False}
+    new_maps = gr.on(
         [c.prompt.change, c.chat.change],
         handler(partial(compute, runner)),
         inputs=[c.prompt, c.chat],
@@ -144,7 +167,9 @@ def _events(runner, c: SimpleNamespace) -> None:
         show_progress="hidden",
         api_visibility="private",
         **MODEL_EVENT,
-    ).then(on_render, inputs=view, outputs=outputs, api_visibility="private", **LIGHT_EVENT)
+    )
+    new_maps.success(on_render, inputs=view, outputs=outputs, api_visibility="private", **LIGHT_EVENT)
+    new_maps.failure(**clear)
     gr.on(
         [c.layer.change, c.head.change, c.skip_first.change, c.metric.change],
         on_render,
@@ -154,10 +179,13 @@ def _events(runner, c: SimpleNamespace) -> None:
         show_progress="hidden",
         api_visibility="private",
         **LIGHT_EVENT,
-    )
+    ).failure(**clear)
     c.grid.click(open_head, outputs=[c.layer, c.head], api_visibility="private", queue=False)
     c.strongest.click(
-        jump_to_strongest, inputs=[c.state], outputs=[c.layer, c.head], api_visibility="private"
+        handler(partial(jump_to_strongest, runner)),
+        inputs=[c.state, c.prompt, c.chat],
+        outputs=[c.layer, c.head],
+        api_visibility="private",
     )
 
 

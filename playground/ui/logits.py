@@ -69,6 +69,14 @@ def prompt_logits(runner, prompt: str, chat: bool) -> LogitsState | None:
     return LogitsState(prompt, chat, ids, runner.prefill(ids).logits)
 
 
+def logits_for(runner, state: LogitsState | None, prompt: str, chat: bool) -> LogitsState | None:
+    """The kept logits if they are the prompt's on screen, else computed again: an expired session gets
+    the page's first state back (the default prompt's), and must not show its numbers."""
+    if state is not None and state.prompt == prompt and state.chat == bool(chat):
+        return state
+    return prompt_logits(runner, prompt, chat)
+
+
 def order_note(engine: str) -> str:
     """Which stages the engine applies, in order, and what its penalties count."""
     preset = sampling.get_engine(engine)
@@ -143,6 +151,24 @@ def draw_many(runner, state, engine: str, seed, *values):
     return charts.draws_histogram(view), draws_summary(view)
 
 
+def views(runner, state: LogitsState | None, prompt: str, chat: bool, engine: str, seed, *values):
+    """Every view of the prompt's logits (stages, engines, draws) in one call, so that a knob's change
+    is one event (see ``_view_events``); the state comes back too (computed again if it was not the
+    prompt's)."""
+    state = logits_for(runner, state, prompt, chat)
+    return (
+        state,
+        *redraw(runner, state, engine, seed, *values),
+        *compare(runner, state, *values),
+        *draw_many(runner, state, engine, seed, *values),
+    )
+
+
+def refused(engine: str):
+    """The views when the prompt was refused: empty, so no other prompt's results stand under the error."""
+    return None, None, t("logits.refused"), order_note(engine), None, "", None, ""
+
+
 def next_seed(seed: float | None) -> int:
     return 0 if seed is None else int(seed) + 1
 
@@ -185,7 +211,7 @@ def generate_ui(
     ids = encode_prompt(runner, prompt, chat)
     chips, rows, waits = [], [], 0  # each token is labelled once, when it arrives
     states = serving.generation_stream(runner, ids, params, session_of(request))
-    with closing(states):  # Stop closes this handler, and the stream: the request leaves the batch
+    with closing(states):  # a closed tab closes this handler, and the stream: the request leaves the batch
         for state in states:
             if state is None:  # queued (the first one comes at once; later ones: still waiting)
                 waits += 1
@@ -200,6 +226,12 @@ def generate_ui(
                      ", ".join(f"{a} {p:.1%}" for a, p in top)]
                 )  # fmt: skip
             yield html.generated_tokens(chips), _status(state, params), rows, finished
+
+
+def stop_generation(runner, request: gr.Request) -> None:
+    """The Stop button: this page's generation ends at the next step, and its stream with the tokens
+    so far, stop reason "stopped" (a cancelled handler could not show a final state)."""
+    serving.scheduler_for(runner).stop_session(session_of(request))
 
 
 # --- layout and events ---------------------------------------------------------------------------
@@ -294,32 +326,53 @@ def _generation_section(runner, c: SimpleNamespace) -> None:
 
 
 def _view_events(runner, c: SimpleNamespace) -> None:
-    """A new prompt runs the model once; every knob, the engine and the seed only redraw."""
-    knob_changes = [s.change for s in c.sliders]
-    redraw_on = [c.engine.change, c.seed.change]
-    views = [  # (handler, inputs, outputs, what it redraws on besides the knobs)
-        (redraw, [c.state, c.engine, c.seed, *c.sliders], [c.plot, c.summary, c.order], redraw_on),
-        (compare, [c.state, *c.sliders], [c.compare_plot, c.compare_text], []),
-        (draw_many, [c.state, c.engine, c.seed, *c.sliders], [c.draws_plot, c.draws_text], redraw_on),
+    """A new prompt runs the model once; every knob, the engine and the seed only redraw.
+
+    One handler per trigger: Gradio's frontend re-dispatches a deferred "always_last" event to every
+    listener of the trigger, so two listeners that overlap defer each other without end (a slider's
+    reset, which fires "change" twice, started it: ~15 requests a second until the page reloaded).
+    """
+    on_views = handler(partial(views, runner))
+    inputs = [c.state, c.prompt, c.chat, c.engine, c.seed, *c.sliders]
+    outputs = [
+        c.state,
+        c.plot,
+        c.summary,
+        c.order,
+        c.compare_plot,
+        c.compare_text,
+        c.draws_plot,
+        c.draws_text,
     ]
-    quiet = {"trigger_mode": "always_last", "show_progress": "hidden", "api_visibility": "private"}
+    # A refused prompt (too long, ...) empties the views: its error must not stand over other results.
+    clear = {"fn": handler(refused), "inputs": [c.engine], "outputs": outputs, "api_visibility": "private"}
     new_logits = gr.on(
         [c.prompt.change, c.chat.change],
         handler(partial(prompt_logits, runner)),
         inputs=[c.prompt, c.chat],
         outputs=[c.state],
-        **quiet,
+        trigger_mode="always_last",
+        show_progress="hidden",
+        api_visibility="private",
         **MODEL_EVENT,
     )
-    for fn, inputs, outputs, triggers in views:
-        bound = handler(partial(fn, runner))
-        new_logits.then(bound, inputs=inputs, outputs=outputs, api_visibility="private", **LIGHT_EVENT)
-        gr.on([*triggers, *knob_changes], bound, inputs=inputs, outputs=outputs, **quiet, **LIGHT_EVENT)
+    new_logits.failure(**clear, queue=False)
+    new_logits.success(on_views, inputs=inputs, outputs=outputs, api_visibility="private", **LIGHT_EVENT)
+    gr.on(
+        [c.engine.change, c.seed.change, *[s.change for s in c.sliders]],
+        on_views,
+        inputs=inputs,
+        outputs=outputs,
+        trigger_mode="always_last",
+        show_progress="hidden",
+        api_visibility="private",
+        **LIGHT_EVENT,
+    ).failure(**clear, queue=False)
     c.reseed.click(next_seed, inputs=[c.seed], outputs=[c.seed], api_visibility="private", queue=False)
 
 
 def _generation_events(runner, c: SimpleNamespace) -> None:
-    generating = gr.on(
+    gr.on(
         [c.go.click, c.prompt.submit],
         endpoint(generate_ui, runner),  # keeps the gr.Request hint: the session is known
         inputs=[c.prompt, c.chat, c.engine, c.seed, c.max_new, c.min_new, c.stop, c.use_cache, *c.sliders],
@@ -328,8 +381,9 @@ def _generation_events(runner, c: SimpleNamespace) -> None:
         api_visibility="private",
         **GENERATION_EVENT,
     )
-    # Stop closes the generation's handler: its request leaves the batch at the next step.
-    c.stop_button.click(None, cancels=[generating], api_visibility="private", queue=False)
+    # Stop asks the scheduler to end this page's generation at the next step: the handler then sends
+    # the final state (reason "stopped", timings), and the tokens stay usable for a fork.
+    c.stop_button.click(endpoint(stop_generation, runner), api_visibility="private", queue=False)
 
 
 def build(runner, first: LogitsState | None = None) -> None:

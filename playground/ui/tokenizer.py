@@ -72,6 +72,11 @@ def first_view(runner) -> None:
     return None
 
 
+def views(runner, text: str, show_ids: bool, parse_special: bool, names: list[str]):
+    """The tokens views and the comparison in one call: one event for a change of the text."""
+    return (*show_tokens(runner, text, show_ids, parse_special), compare(runner, text, names, show_ids))
+
+
 def _tokens_section(runner, c: SimpleNamespace, text: str) -> None:
     stats0, tokens0, chat0, chat_text0, note0 = show_tokens(runner, text, True)
     gr.Markdown(t("tokenizer.explain", model=runner.name, vocab=len(runner.tokenizer)))
@@ -119,17 +124,27 @@ def _compare_section(runner, c: SimpleNamespace, text: str) -> None:
 
 
 def _events(runner, c: SimpleNamespace) -> None:
+    """One listener per trigger: two "always_last" listeners of one trigger defer each other without end
+    in Gradio's frontend (it re-dispatches a deferred event to all of the trigger's listeners)."""
     redraw = {"api_visibility": "private", "trigger_mode": "always_last", **LIGHT_EVENT}
+    token_views = [c.stats, c.token_view, c.chat_view, c.chat_text, c.injection]
     gr.on(
-        [c.text.change, c.show_ids.change, c.parse_special.change],
+        [c.text.change, c.show_ids.change],
+        handler(partial(views, runner)),
+        inputs=[c.text, c.show_ids, c.parse_special, c.compare_choice],
+        outputs=[*token_views, c.comparison],
+        show_progress="minimal",
+        show_progress_on=[c.comparison],
+        **redraw,
+    )
+    c.parse_special.change(
         handler(partial(show_tokens, runner)),
         inputs=[c.text, c.show_ids, c.parse_special],
-        outputs=[c.stats, c.token_view, c.chat_view, c.chat_text, c.injection],
+        outputs=token_views,
         show_progress="hidden",
         **redraw,
     )
-    gr.on(
-        [c.text.change, c.show_ids.change, c.compare_choice.change],
+    c.compare_choice.change(
         handler(partial(compare, runner)),
         inputs=[c.text, c.compare_choice, c.show_ids],
         outputs=[c.comparison],

@@ -71,3 +71,28 @@ def test_the_engine_switch_reorders_the_stages_and_three_engines_are_compared(pa
     after = chart_text(page)
     assert "last 64 tokens, prompt included" in after
     page.screenshot(path=str(artifacts / "logits-engines.png"), full_page=True)
+
+
+def test_stop_ends_the_generation_with_its_reason_timings_and_tokens_to_fork(page):
+    open_tab(page)
+    for slider, value in (("#lg-max-new", "256"), ("#lg-min-new", "256")):
+        page.locator(f"{slider} input[type=number]").fill(value)
+        page.locator(f"{slider} input[type=number]").press("Enter")
+    page.locator("#lg-generate").click()
+    page.locator("#lg-generated .pg-gen").nth(2).wait_for(timeout=60_000)
+    page.locator("#lg-stop-generation").click()
+    # Within a step (well under a second): a final state, not "Generating… n token(s) so far."
+    page.wait_for_function(
+        "() => document.querySelector('#lg-status').innerText.includes('you pressed Stop')", timeout=15_000
+    )
+    status = page.locator("#lg-status").inner_text()
+    assert "Generating" not in status and "time to first token" in status
+    made = page.locator("#lg-generated .pg-gen").count()
+    assert 3 <= made < 256
+    assert f"{made} tokens" in status
+    page.wait_for_timeout(1_000)
+    assert page.locator("#lg-generated .pg-gen").count() == made  # nothing more arrives
+    page.locator("#lg-generated .pg-gen[data-index='1']").click()
+    page.wait_for_function("() => document.querySelector('#fk-info').innerText.includes('#2')")
+    assert "still running" not in page.locator("#fk-info").inner_text()
+    assert page.locator("#fk-choice label").count() >= 2

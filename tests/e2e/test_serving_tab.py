@@ -38,7 +38,7 @@ def test_stop_takes_the_generation_out_of_the_batch(page, real_runner):
     request = scheduler.rows[0]
     page.locator("#lg-stop-generation").click()
     assert wait_until(lambda: request.done, limit_s=30)  # the handler is closed: it leaves at the next step
-    assert request.record.outcome == "cancelled"
+    assert request.record.outcome == "stopped"  # the page's Stop (a closed tab: "cancelled")
     assert len(request.decoder.tokens) < 256
     # The Serving view shows this page's own request as its own.
     page.get_by_role("tab", name="Serving a class").click()
