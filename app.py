@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from playground import config, html, i18n, web
 from playground.i18n import t
+from playground.serving import ModelService
 from playground.ui import attention, beam, context, decode, inside, logits, serving, sessions, tokenizer
 from playground.ui.common import admit_fairly
 
@@ -23,7 +24,7 @@ MOUNT_SETTINGS = {"theme": THEME, "css": CSS, "show_error": False}
 
 def model_line(runner) -> str:
     """Which model is loaded, from where, and how long it took."""
-    params = sum(p.numel() for p in runner.model.parameters())
+    params = runner.num_parameters
     source = t(f"source.{runner.source.kind}", location=runner.source.location)
     return t(
         "app.model_line",
@@ -31,7 +32,7 @@ def model_line(runner) -> str:
         source=source,
         seconds=runner.source.load_s,
         params=params,
-        dtype=str(runner.model.dtype).removeprefix("torch."),
+        dtype=runner.dtype_name,
         device=runner.device.type,
     )
 
@@ -73,7 +74,7 @@ def server_settings() -> dict:
 def create_app(runner, server_name: str = "127.0.0.1", server_port: int = 7860) -> FastAPI:
     """One ASGI app serving every language: English at "/", Telugu at "/te/" (see playground/web.py)."""
     demos = {lang: build_demo(runner, lang) for lang in i18n.LANGUAGES}
-    app = FastAPI()
+    app = FastAPI(lifespan=ModelService.of(runner).lifespan)  # the model service runs with the server
     # "/" would catch every path, so it is mounted last.
     for lang in [*web.OTHER_LANGUAGES, i18n.DEFAULT_LANGUAGE]:
         gr.mount_gradio_app(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from playground import attention, charts, config, html, tokens
+from playground import attention, charts, config, html
 from playground.i18n import t
 from playground.prompts import encode_prompt
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler, prompt_examples
@@ -27,7 +27,7 @@ def build(runner) -> None:
     def maps_for(prompt: str, chat: bool) -> dict:
         ids = encode_prompt(runner, prompt, chat)
         maps = attention.attention_maps(runner, ids)
-        labels = [tokens.token_label(runner.tokenizer, i) for i in ids]
+        labels = [runner.token_label(i) for i in ids]
         return {"maps": maps, "labels": labels, "summary": attention.head_summary(maps.weights)}
 
     @handler
@@ -46,7 +46,7 @@ def build(runner) -> None:
         matrix = maps.head_map(layer, head)
         title = t("attention.heatmap_title", layer=layer, head=_head_name(head))
         heatmap = charts.attention_heatmap(labels, attention.masked_rows(matrix), title)
-        next_label = tokens.token_label(runner.tokenizer, maps.next_token_id)
+        next_label = runner.token_label(maps.next_token_id)
         attended = html.attended_tokens(
             labels, matrix[-1].tolist(), skip_first, next_label, maps.next_token_prob
         )

@@ -13,7 +13,6 @@ from playground.ui import sessions
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
 
 KV_DTYPES = [("float32", 4), ("bfloat16", 2), ("fp8", 1)]
-DEFAULT_PROJECTED = ["SmolLM2-135M", "Llama-3.1-8B", "Qwen2.5-7B-Instruct-1M"]
 GIB = 2**30
 
 
@@ -93,7 +92,7 @@ def build(runner) -> None:
         return _sweep(runner, lengths, repeats)
 
     links = ", ".join(f"[{m.name}]({m.source})" for m in cost.known_models().values())
-    first_projection, first_table = project(DEFAULT_PROJECTED, 2.0, 2, 1)
+    first_projection, first_table = project(runner.projected_models, 2.0, 2, 1)
 
     with gr.Tab(t("tab.context"), id="context", elem_id="tab-context"):
         gr.Markdown(
@@ -125,7 +124,7 @@ def build(runner) -> None:
         with gr.Row():
             models = gr.CheckboxGroup(
                 choices=list(cost.known_models()),
-                value=DEFAULT_PROJECTED,
+                value=runner.projected_models,
                 label=t("context.models"),
                 elem_id="cc-models",
             )

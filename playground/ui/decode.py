@@ -13,8 +13,8 @@ DEFAULT_PROMPT = "Explain in one paragraph why the sky is blue."
 
 
 def build(runner) -> None:
-    shape = cost.ModelShape.of(runner.model, runner.name)
-    dtype_bytes = runner.model.dtype.itemsize
+    shape = cost.ModelShape.of_runner(runner)
+    dtype_bytes = runner.dtype_bytes
 
     @handler
     def measure(prompt: str, chat: bool, new_tokens: float):

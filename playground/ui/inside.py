@@ -17,7 +17,6 @@ from playground.prompts import encode_prompt
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, endpoint, handler, prompt_examples
 
 DEFAULT_PROMPT = "The capital of France is"
-DEFAULT_TOKEN = 3  # " France" in the default prompt: its neighbours are other countries
 LATEX = [{"left": "$", "right": "$", "display": False}]
 
 
@@ -191,7 +190,9 @@ def build(runner) -> None:
         DEFAULT_PROMPT, False, config.DEFAULT_WRITING_NEW_TOKENS, 0, 0
     )
     first_layer = runner.num_layers // 2
-    first_strips, first_neighbours = draw_embeddings(first_states, DEFAULT_TOKEN, config.DEFAULT_NEIGHBOURS)
+    first_strips, first_neighbours = draw_embeddings(
+        first_states, runner.inside_token, config.DEFAULT_NEIGHBOURS
+    )
     first_top, first_target, first_summary = draw_lens(first_states, first_last)
     first_figure, first_tokens, first_step = draw_writing(first_writing, first_layer, lens.MEAN_HEAD, 1)
     tied = t("inside.tied_yes") if runner.tied_embeddings else t("inside.tied_no")
@@ -218,7 +219,7 @@ def build(runner) -> None:
         strips = gr.Plot(first_strips, elem_id="in-strips", show_label=False)
         with gr.Row():
             token = gr.Dropdown(
-                choices=_choices(first_states), value=DEFAULT_TOKEN, label=t("inside.choose_token"),
+                choices=_choices(first_states), value=runner.inside_token, label=t("inside.choose_token"),
                 elem_id="in-token",
             )  # fmt: skip
             k = gr.Slider(

@@ -14,7 +14,7 @@ from functools import partial
 
 import gradio as gr
 
-from playground import charts, config, fork, html, sampling, serving, tokens
+from playground import charts, config, fork, html, sampling, serving
 from playground.generation import GenerationParams, parse_stop
 from playground.i18n import t
 from playground.prompts import encode_prompt
@@ -37,7 +37,7 @@ ONLY_IN_SHOWN = 8  # tokens named per "keeps, cuts" line
 
 
 def _label(runner):
-    return partial(tokens.token_label, runner.tokenizer)
+    return runner.token_label
 
 
 # --- handlers of the tab (named, module level; bound to the runner in build) ---------------------

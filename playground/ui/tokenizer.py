@@ -75,7 +75,7 @@ def build(runner) -> None:
     first_comparison = on_compare(default_text, DEFAULT_COMPARE, True)
 
     with gr.Tab(t("tab.tokenizer"), id="tokenizer", elem_id="tab-tokenizer"):
-        gr.Markdown(t("tokenizer.explain", model=runner.name, vocab=len(runner.tokenizer)))
+        gr.Markdown(t("tokenizer.explain", model=runner.name, vocab=runner.vocab_len))
         with gr.Row():
             text = gr.Textbox(
                 label=t("tokenizer.input"),
