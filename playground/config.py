@@ -140,7 +140,7 @@ DEFAULT_WRITING_NEW_TOKENS = 16
 INSIDE_STATE_TTL_S = 900  # a session's states are dropped after this long unused
 PLAY_INTERVAL_S = 0.7  # the play button's pace through the generated tokens
 
-# Serving: continuous batching of every learner's generation (playground/serving.py).
+# Serving: continuous batching of every learner's generation (playground/serving/).
 MAX_BATCH = 32  # rows decoded together; also how many generation handlers the queue runs at once
 PREFILL_TOKENS_PER_STEP = 4_096  # padded prompt tokens admitted in one step (at least one request)
 PREFILL_PASS_TOKENS = 64  # what one more prefill pass costs, in padded tokens (prompts are grouped by length)
