@@ -82,10 +82,12 @@ STAGE_TOKENS_SHOWN = 12  # tokens drawn per stage in the pipeline chart
 FINAL_TOKENS_LISTED = 200  # /next_token lists at most this many non-zero final probabilities
 STAGE_TOP_LISTED = 10  # /next_token lists this many top tokens per stage
 
-# Attention maps: every layer x head x T x T weight is kept for the session (30 x 9 x 128² x 4 bytes
-# = 17 MiB at the limit), so layer and head changes never re-run the model; they go with the
-# session's other state after SESSION_TTL_S unused.
+# Attention maps: every layer x head x T x T weight is kept for the session, so layer and head
+# changes never re-run the model; they go with the session's other state after SESSION_TTL_S unused.
+# A budget in bytes, so a larger model gets fewer tokens (attention.max_tokens): SmolLM2-135M's
+# 30 x 9 x 128² x 4 bytes = 17 MiB fit; a 32-layer, 32-head model gets 67 tokens.
 MAX_ATTENTION_TOKENS = 128
+ATTENTION_STATE_BYTES = 18 * 2**20
 
 # Beam search.
 MAX_BEAMS = 8

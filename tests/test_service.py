@@ -140,3 +140,13 @@ def test_a_runner_alone_needs_no_service(tiny_runner):
     logits = runner.forward(ids).logits
     assert logits.shape == (len(ids), runner.vocab_size) and torch.isfinite(logits).all()
     assert runner.service is None
+
+
+def test_the_attention_limit_is_a_memory_budget_that_follows_the_models_shape():
+    from playground import attention, config
+
+    assert attention.max_tokens(30, 9) == config.MAX_ATTENTION_TOKENS  # SmolLM2-135M: 17 MiB fit
+    bigger = attention.max_tokens(32, 32)
+    assert bigger < config.MAX_ATTENTION_TOKENS
+    assert attention.attention_bytes(bigger, 32, 32) <= config.ATTENTION_STATE_BYTES
+    assert attention.attention_bytes(bigger + 1, 32, 32) > config.ATTENTION_STATE_BYTES
