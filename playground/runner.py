@@ -262,8 +262,9 @@ class ModelRunner:
 
     @contextmanager
     def alone(self) -> Iterator[float]:
-        """The model to this thread alone for the whole block (timing lessons): waits for the step
-        in progress, pauses the batch until the block ends, and yields the seconds it waited."""
+        """The model to this thread alone for the whole block (timing lessons, Simulate a class):
+        waits for the step in progress, pauses the batch until the block ends, and yields the
+        seconds it waited. Model calls inside the block (``hold``) go straight in."""
         start = time.perf_counter()
         with self.hold():
             yield time.perf_counter() - start
