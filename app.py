@@ -9,8 +9,9 @@ from pathlib import Path
 import gradio as gr
 from fastapi import FastAPI
 
-from playground import config, html, i18n, openai_api, serving, web
+from playground import config, html, i18n, openai_api, web
 from playground.i18n import t
+from playground.serving import ModelService
 from playground.ui import sessions, tabs
 from playground.ui.common import Admission, admit_fairly
 from playground.ui.gradio_internals import end_streams
@@ -25,7 +26,7 @@ MOUNT_SETTINGS = {"theme": THEME, "css": CSS, "show_error": False}
 
 def model_line(runner) -> str:
     """Which model is loaded, from where, and how long it took."""
-    params = sum(p.numel() for p in runner.model.parameters())
+    params = runner.num_parameters
     source = t(f"source.{runner.source.kind}", location=runner.source.location)
     return t(
         "app.model_line",
@@ -33,7 +34,7 @@ def model_line(runner) -> str:
         source=source,
         seconds=runner.source.load_s,
         params=params,
-        dtype=str(runner.model.dtype).removeprefix("torch."),
+        dtype=runner.dtype_name,
         device=runner.device.type,
     )
 
@@ -74,13 +75,15 @@ def server_settings(keeper: sessions.SessionKeeper | None = None) -> dict:
 def create_app(runner, server_name: str = "127.0.0.1", server_port: int = 7860) -> FastAPI:
     """One ASGI app serving every language: English at "/", Telugu at "/te/" (see playground/web.py),
     and the OpenAI API at /v1. The languages share one admission (queue limits) and one session keeper
-    (session limits); the model runs for the tabs' first views once, not per language."""
+    (session limits); the model runs for the tabs' first views once, not per language; the model
+    service (the scheduler) starts and stops with the server."""
     admission, keeper = Admission(), sessions.SessionKeeper()
     firsts = tabs.first_views(runner)
     demos = {lang: build_demo(runner, lang, firsts, admission) for lang in i18n.LANGUAGES}
-    app = FastAPI()
+    service = ModelService.of(runner)
+    app = FastAPI(lifespan=service.lifespan)
     # The OpenAI-compatible API, on the same scheduler; routed before "/" (which catches every path).
-    openai_api.mount(app, runner, lambda: serving.scheduler_for(runner))
+    openai_api.mount(app, runner, lambda: service.scheduler)
     # "/" would catch every path, so it is mounted last.
     for lang in [*web.OTHER_LANGUAGES, i18n.DEFAULT_LANGUAGE]:
         gr.mount_gradio_app(

@@ -75,17 +75,23 @@ def attention_bytes(num_tokens: int, num_layers: int, num_heads: int, dtype_byte
     return num_layers * num_heads * num_tokens * num_tokens * dtype_bytes
 
 
+def max_tokens(num_layers: int, num_heads: int, budget_bytes: int = config.ATTENTION_STATE_BYTES) -> int:
+    """The longest prompt whose attention maps fit the session's budget (float32), at most
+    ``MAX_ATTENTION_TOKENS``: T = floor(sqrt(budget / (layers x heads x 4)))."""
+    fits = math.isqrt(budget_bytes // (num_layers * num_heads * 4))
+    return min(config.MAX_ATTENTION_TOKENS, fits)
+
+
 def check_length(runner, num_tokens: int) -> None:
-    limit = config.MAX_ATTENTION_TOKENS
+    limit = max_tokens(runner.num_layers, runner.num_heads)
     if num_tokens > limit:
-        cfg = runner.model.config
-        need = attention_bytes(num_tokens, cfg.num_hidden_layers, cfg.num_attention_heads)
+        need = attention_bytes(num_tokens, runner.num_layers, runner.num_heads)
         raise AttentionError(
             "error.attention.too_long",
             tokens=num_tokens,
             limit=limit,
-            layers=cfg.num_hidden_layers,
-            heads=cfg.num_attention_heads,
+            layers=runner.num_layers,
+            heads=runner.num_heads,
             mib=need / 2**20,
         )
 

@@ -14,6 +14,10 @@ hypotheses are finished; or, with ``early_stopping=False``, when the best beam c
 the worst finished hypothesis (transformers' heuristic: the beam's score divided by its current
 length ** length_penalty). This is ``model.generate(num_beams=k)``'s algorithm step for step; the
 beams of a step run as one batched forward pass, and the KV cache is reordered as beams are chosen.
+
+Beam search keeps its own loop rather than the serving batch: its k beams are a batch of their
+own whose cache rows are reordered (and repeated) at every step as beams are chosen, and that
+batch of k rows is part of what the lesson shows (``forward_s``: one pass of k rows per step).
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ import torch
 
 from playground import config
 from playground.api.params import LENGTH_PENALTY, NUM_BEAMS
+from playground.budget import Deadline
 from playground.errors import UserError
-from playground.serving import Deadline
 from playground.validate import whole_number
 
 NEG_INF = -1.0e9  # transformers' "impossible" score

@@ -87,10 +87,12 @@ STAGE_TOKENS_SHOWN = 12  # tokens drawn per stage in the pipeline chart
 FINAL_TOKENS_LISTED = 200  # /next_token lists at most this many non-zero final probabilities
 STAGE_TOP_LISTED = 10  # /next_token lists this many top tokens per stage
 
-# Attention maps: every layer x head x T x T weight is kept for the session (30 x 9 x 128² x 4 bytes
-# = 17 MiB at the limit), so layer and head changes never re-run the model; they go with the
-# session's other state after SESSION_TTL_S unused.
+# Attention maps: every layer x head x T x T weight is kept for the session, so layer and head
+# changes never re-run the model; they go with the session's other state after SESSION_TTL_S unused.
+# A budget in bytes, so a larger model gets fewer tokens (attention.max_tokens): SmolLM2-135M's
+# 30 x 9 x 128² x 4 bytes = 17 MiB fit; a 32-layer, 32-head model gets 67 tokens.
 MAX_ATTENTION_TOKENS = 128
+ATTENTION_STATE_BYTES = 18 * 2**20
 
 # Beam search.
 MAX_BEAMS = 8
@@ -145,7 +147,7 @@ DEFAULT_WRITING_NEW_TOKENS = 16
 INSIDE_STATE_TTL_S = 900  # a session's states are dropped after this long unused
 PLAY_INTERVAL_S = 0.7  # the play button's pace through the generated tokens
 
-# Serving: continuous batching of every learner's generation (playground/serving.py).
+# Serving: continuous batching of every learner's generation (playground/serving/).
 MAX_BATCH = 32  # rows decoded together; also how many generation handlers each language's queue runs at once
 PREFILL_TOKENS_PER_STEP = 4_096  # padded prompt tokens admitted in one step (at least one request)
 PREFILL_PASS_TOKENS = 64  # what one more prefill pass costs, in padded tokens (prompts are grouped by length)

@@ -10,6 +10,11 @@ Memory: the KV cache grows *linearly* with context, ``2 x layers x kv_heads x he
 dtype_bytes`` per token (x batch). Only eager attention's score matrix, ``heads x T²`` per layer,
 is quadratic. Grouped-query attention (SmolLM2: 9 query heads share 3 KV heads) divides the cache
 by heads / kv_heads; a calculator that uses ``heads`` overcounts it.
+
+The measurements keep their own decoding loops (``timeline``, ``throughput``, the context sweep)
+instead of the serving batch: what they time is one forward pass of a known batch size and
+length, which a shared batch (other learners' rows joining and leaving) would change under them.
+Their callers hold the model alone (``ModelRunner.alone``) while they measure.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from pathlib import Path
 
 from playground import config
 from playground.api.params import REPEATS
+from playground.budget import Deadline
 from playground.errors import UserError
 from playground.i18n import t
 from playground.validate import whole_number
@@ -51,6 +57,19 @@ class ModelShape:
     params: int
     max_context: int
     source: str = ""
+
+    @classmethod
+    def of_runner(cls, runner) -> ModelShape:
+        """The shape of the runner's model."""
+        return cls(
+            name=runner.name,
+            layers=runner.num_layers,
+            heads=runner.num_heads,
+            kv_heads=runner.num_kv_heads,
+            head_dim=runner.head_dim,
+            params=runner.num_parameters,
+            max_context=runner.max_context,
+        )
 
     @classmethod
     def of(cls, model, name: str) -> ModelShape:
@@ -253,7 +272,7 @@ def sweep_row(runner, shape: ModelShape, tokens: int, repeats: int) -> dict:
         start = time.perf_counter()
         runner.forward([*ids, token])
         uncached.append(time.perf_counter() - start)
-    dtype_bytes = runner.model.dtype.itemsize
+    dtype_bytes = runner.dtype_bytes
     return {
         "context_tokens": tokens,
         "prefill_s": median(prefill),
@@ -271,9 +290,7 @@ def context_sweep(runner, lengths: list[int], repeats: int, progress=None) -> di
 
     ``progress(fraction, text)`` is told after each length.
     """
-    from playground.serving import Deadline
-
-    shape = ModelShape.of(runner.model, runner.name)
+    shape = ModelShape.of_runner(runner)
     rows = []
     deadline = Deadline("serving.error.sweep_deadline")
     for index, tokens in enumerate(lengths):
@@ -288,7 +305,7 @@ def context_sweep(runner, lengths: list[int], repeats: int, progress=None) -> di
             "num_heads": shape.heads,
             "num_kv_heads": shape.kv_heads,
             "head_dim": shape.head_dim,
-            "dtype_bytes": runner.model.dtype.itemsize,
+            "dtype_bytes": runner.dtype_bytes,
         },
         "method": t("context.method_line", repeats=repeats, threads=config.num_threads()),
         "rows": rows,

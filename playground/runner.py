@@ -2,7 +2,9 @@
 
 It owns the model, the tokenizer, the device and the lock that serialises heavy work. Its methods
 take and return plain data (token ids, tensors, small frozen dataclasses), so every tab and every
-test goes through the same path.
+test goes through the same path. The lock is private: the model is taken through ``hold()`` (one
+call: a forward, a step) or ``alone()`` (a whole block), never otherwise. The batch of generations
+is the model service's (``playground/serving/service.py``), which a runner alone does not need.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from playground import config, models
+from playground import config, models, tokens
 
 
 @dataclass(frozen=True)
@@ -49,12 +51,15 @@ class ModelRunner:
     source: models.ModelSource
     name: str
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
-    lock: threading.RLock = field(default_factory=threading.RLock)
+    spec: models.ModelSpec | None = None  # the registry entry, when the model came from it
+    service: object = None  # its ModelService (playground.serving), made by ModelService.of
+    _lock: threading.Lock = field(default_factory=threading.Lock)  # the model: see ``hold``
+    _owner: int | None = None  # the thread holding ``_lock``
     _tokenizers: dict = field(default_factory=dict)  # registry tokenizers loaded so far
+    _tokenizers_lock: threading.Lock = field(default_factory=threading.Lock)
     # Threads waiting for the lock ahead of the serving scheduler's next step (see ``hold``).
     _gate: threading.Condition = field(default_factory=threading.Condition)
     _waiting: int = 0
-    scheduler: object = None  # the serving scheduler, made on first use (playground.serving)
 
     @classmethod
     def load(cls, name: str | None = None) -> ModelRunner:
@@ -62,9 +67,71 @@ class ModelRunner:
         model, tokenizer, spec, source = models.load_model(name)
         model.eval()
         label = spec.name if spec else source.location
-        return cls(model=model, tokenizer=tokenizer, source=source, name=label)
+        return cls(model=model, tokenizer=tokenizer, source=source, name=label, spec=spec)
+
+    # --- what the model is --------------------------------------------------------------------
+
+    @property
+    def entry(self) -> models.ModelSpec:
+        """Its registry entry (the defaults of a Llama-shaped model when loaded from a folder)."""
+        return self.spec or models.FOLDER_SPEC
+
+    @property
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.model.parameters())
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.model.dtype
+
+    @property
+    def dtype_name(self) -> str:
+        """The weights' number format as code writes it: "float32", "bfloat16"."""
+        return str(self.model.dtype).removeprefix("torch.")
+
+    @property
+    def dtype_bytes(self) -> int:
+        return self.model.dtype.itemsize
+
+    @property
+    def head_dim(self) -> int:
+        cfg = self.model.config
+        return getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
+
+    @property
+    def max_context(self) -> int:
+        """Positions the model was trained for (its config's ``max_position_embeddings``)."""
+        return self.model.config.max_position_embeddings
+
+    @property
+    def final_norm(self) -> torch.nn.Module:
+        """The norm applied after the last layer, found at the registry entry's path."""
+        return self.model.get_submodule(self.entry.final_norm)
+
+    @property
+    def inside_token(self) -> int:
+        """The Inside tab's first token in its default prompt (the registry entry's)."""
+        return self.entry.inside_token
+
+    @property
+    def projected_models(self) -> list[str]:
+        """The models the context tab projects costs for by default (the registry entry's)."""
+        return list(self.entry.projected)
 
     # --- tokens -----------------------------------------------------------------------------
+
+    @property
+    def vocab_len(self) -> int:
+        """Tokens the tokenizer knows (added tokens included; may be fewer than ``vocab_size``)."""
+        return len(self.tokenizer)
+
+    def token_label(self, token_id: int) -> str:
+        """One token's readable text (``tokens.token_label``: ␣ for a space, ‹hex› for a byte)."""
+        return tokens.token_label(self.tokenizer, token_id)
+
+    def decode(self, ids, skip_special_tokens: bool = True) -> str:
+        """Token ids back to text."""
+        return self.tokenizer.decode(list(ids), skip_special_tokens=skip_special_tokens)
 
     @property
     def num_layers(self) -> int:
@@ -85,14 +152,10 @@ class ModelRunner:
         """Scores per position in the logits (the embedding rows, which may exceed the tokenizer's)."""
         return self.model.config.vocab_size
 
-    @property
-    def max_context(self) -> int:
-        """The longest sequence the model's positions cover (its config's max_position_embeddings)."""
-        return self.model.config.max_position_embeddings
-
     def token_text(self, token_id: int) -> str:
-        """One token's text on its own (bytes of an unfinished character show as U+FFFD)."""
-        return self.tokenizer.decode([int(token_id)])
+        """One token's text on its own, special tokens included (bytes of an unfinished character
+        show as U+FFFD): what an OpenAI answer lists for a token."""
+        return self.decode([int(token_id)], skip_special_tokens=False)
 
     @property
     def eos_token_ids(self) -> list[int]:
@@ -184,7 +247,7 @@ class ModelRunner:
             return self.tokenizer
         if spec.kind != "hub":
             raise ValueError(f"{name!r} is not a learned tokenizer")
-        with self.lock:
+        with self._tokenizers_lock:
             if name not in self._tokenizers:
                 self._tokenizers[name] = models.load_hub_tokenizer(spec)
             return self._tokenizers[name]
@@ -195,7 +258,11 @@ class ModelRunner:
     def hold(self, background: bool = False) -> Iterator[None]:
         """The model lock. A background holder (the serving scheduler, one step at a time) lets every
         thread already waiting go first, so short forwards run between decode steps, never behind
-        a whole generation."""
+        a whole generation. A thread that already holds it (inside ``alone``) just goes on."""
+        me = threading.get_ident()
+        if self._owner == me:  # only this thread sets or clears its own ident here
+            yield
+            return
         with self._gate:
             if background:
                 while self._waiting:
@@ -203,21 +270,24 @@ class ModelRunner:
             else:
                 self._waiting += 1
         try:
-            self.lock.acquire()
+            self._lock.acquire()
         finally:
             if not background:
                 with self._gate:
                     self._waiting -= 1
                     self._gate.notify_all()
+        self._owner = me
         try:
             yield
         finally:
-            self.lock.release()
+            self._owner = None
+            self._lock.release()
 
     @contextmanager
     def alone(self) -> Iterator[float]:
-        """The model to this thread alone for the whole block (timing lessons): waits for the step
-        in progress, pauses the batch until the block ends, and yields the seconds it waited."""
+        """The model to this thread alone for the whole block (timing lessons, Simulate a class):
+        waits for the step in progress, pauses the batch until the block ends, and yields the
+        seconds it waited. Model calls inside the block (``hold``) go straight in."""
         start = time.perf_counter()
         with self.hold():
             yield time.perf_counter() - start
@@ -309,8 +379,8 @@ class ModelRunner:
         (transformers/models/llama/modeling_llama.py); the last row of ``forward(hidden_states=True)``
         is already normalised, so only the rows before it go through the final norm.
         """
-        with self.lock:
-            normed = torch.cat([self.model.model.norm(states[:-1]), states[-1:]])
+        with self.hold():
+            normed = torch.cat([self.final_norm(states[:-1]), states[-1:]])
             return self.model.get_output_embeddings()(normed).float()
 
     def new_cache(self):

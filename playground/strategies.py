@@ -29,9 +29,10 @@ import torch
 from playground import beam, config
 from playground.api.params import NUM_BEAMS
 from playground.errors import UserError
-from playground.generation import GenerationParams, generate
+from playground.generation import GenerationParams
 from playground.i18n import t
 from playground.sampling import ENGINES, SamplingParams, make_generator
+from playground.serving import generate
 from playground.validate import whole_number
 
 
@@ -152,7 +153,8 @@ def run_beam(runner, prompt_ids: list[int], params: beam.BeamParams) -> tuple[be
 
 
 def run_sample(runner, prompt_ids: list[int], params: GenerationParams) -> Run:
-    """One seeded generation through the sampling pipeline (our decoding loop, KV cache on)."""
+    """One seeded generation through the shared batch (the model service, KV cache on), as /generate
+    runs it; ``seconds`` is its wall time there."""
     start = time.perf_counter()
     state = generate(runner, prompt_ids, params)
     seconds = time.perf_counter() - start

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from playground.errors import UserError
+from playground.i18n import t
 
 
 class ValidationError(UserError):
@@ -33,8 +34,6 @@ def _range(low: float | None, high: float | None) -> dict:
 
 
 def _as_float(value, name_key: str, low, high, error) -> float:
-    from playground.i18n import t
-
     values = {"name": t(name_key), **_range(low, high)}
     if value is None or (isinstance(value, str) and not value.strip()):
         raise error("safety.number.missing", **values)
@@ -68,8 +67,6 @@ def whole_number(
     value, name_key: str, low: int | None = None, high: int | None = None, error=ValidationError
 ) -> int:
     """``value`` as an int in [low, high]; 3.0 and "3" are accepted, 2.5 is not."""
-    from playground.i18n import t
-
     if isinstance(value, int) and not isinstance(value, bool):
         if (low is not None and value < low) or (high is not None and value > high):
             shown = (

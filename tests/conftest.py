@@ -25,11 +25,21 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 def real_runner():
     """SmolLM2-135M-Instruct, loaded once (from the converted cache after the first run)."""
     from playground.runner import ModelRunner
+    from playground.serving import ModelService
 
     runner = ModelRunner.load()
+    service = ModelService.of(runner)
+    service.start()  # every test shares the batch, as learners do; a server started later reuses it
     yield runner
-    if runner.scheduler is not None:  # the serving thread ends before the interpreter does
-        runner.scheduler.stop()
+    service.stop()  # the serving thread ends before the interpreter does
+
+
+@pytest.fixture(scope="session")
+def service(real_runner):
+    """The real model's service (started by ``real_runner``): its scheduler, its batch."""
+    from playground.serving import ModelService
+
+    return ModelService.of(real_runner)
 
 
 def load_model_tokenizer():

@@ -25,7 +25,7 @@ PROMPTS = [
 
 def test_concurrent_clients_are_batched_and_each_gets_its_own_greedy_answer(app_url, real_runner):
     new_tokens = 10
-    steps_before = len(serving.scheduler_for(real_runner).steps)
+    steps_before = len(serving.service_of(real_runner).scheduler.steps)
 
     def ask(prompt: str) -> dict:
         client = Client(app_url, verbose=False)
@@ -37,12 +37,12 @@ def test_concurrent_clients_are_batched_and_each_gets_its_own_greedy_answer(app_
         expected = reference_ids(real_runner, real_runner.tokenize(prompt).ids, max_new_tokens=new_tokens)
         assert [t["id"] for t in answer["tokens"]] == expected[: len(answer["tokens"])]
         assert answer["stop_reason"] in ("length", "eos")
-    steps = list(serving.scheduler_for(real_runner).steps)[steps_before:]
+    steps = list(serving.service_of(real_runner).scheduler.steps)[steps_before:]
     assert max(s.batch for s in steps) > 1  # several requests shared a forward pass
 
 
 def test_a_cancelled_job_leaves_the_batch_and_frees_the_model(client, real_runner):
-    scheduler = serving.scheduler_for(real_runner)
+    scheduler = serving.service_of(real_runner).scheduler
     job = client.submit(
         prompt="Tell me a very long story", temperature=0.0, max_new_tokens=config.MAX_NEW_TOKENS,
         min_new_tokens=config.MAX_NEW_TOKENS, api_name="/generate",

@@ -171,7 +171,7 @@ def test_n_choices_each_with_its_seed(client, model_id):
 
 
 def test_a_closed_stream_leaves_the_batch_at_the_next_step(app_url, real_runner, model_id):
-    scheduler = serving.scheduler_for(real_runner)
+    scheduler = serving.service_of(real_runner).scheduler
     key = "Bearer closed-stream"
     with (
         httpx.Client(timeout=120) as http,

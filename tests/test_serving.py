@@ -138,7 +138,7 @@ def test_a_stopped_session_ends_at_the_next_step_with_its_tokens_and_reason(real
 
 def test_closing_a_stream_cancels_its_request(real_runner):
     """A handler Gradio closes (Stop, a closed tab) closes the stream: the request is cancelled."""
-    scheduler = serving.scheduler_for(real_runner)
+    scheduler = serving.service_of(real_runner).scheduler
     params = GenerationParams(sampling=GREEDY, max_new_tokens=200, min_new_tokens=200)
     request = scheduler.submit(real_runner.tokenize("Count to a thousand").ids, params)
     stream = scheduler.stream(request)
@@ -155,7 +155,7 @@ def test_closing_a_stream_cancels_its_request(real_runner):
 
 
 def test_a_timing_measurement_pauses_the_batch_and_short_forwards_run_between_steps(real_runner):
-    scheduler = serving.scheduler_for(real_runner)
+    scheduler = serving.service_of(real_runner).scheduler
     params = GenerationParams(sampling=GREEDY, max_new_tokens=120, min_new_tokens=120)
     request = scheduler.submit(real_runner.tokenize("Describe a forest").ids, params)
     stream = scheduler.stream(request)

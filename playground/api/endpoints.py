@@ -115,7 +115,7 @@ def sampling_of(request) -> sampling.SamplingParams:
 
 
 def _label(runner):
-    return partial(tokens.token_label, runner.tokenizer)
+    return runner.token_label
 
 
 # --- /tokenize ------------------------------------------------------------------------------------
@@ -293,7 +293,7 @@ def attention_weights(runner, request) -> dict:
     layer, head = attention.check_layer_head(request.layer, request.head, runner.num_layers, runner.num_heads)
     ids = encode_prompt(runner, request.prompt, request.chat)
     maps = attention.attention_maps(runner, ids)
-    labels = [tokens.token_label(runner.tokenizer, i) for i in ids]
+    labels = [runner.token_label(i) for i in ids]
     return maps.to_api(labels, layer, head)
 
 
@@ -311,7 +311,7 @@ ATTENTION = Endpoint(
 
 
 def _decode(runner, ids) -> str:
-    return runner.tokenizer.decode(list(ids), skip_special_tokens=True)
+    return runner.decode(ids)
 
 
 def beam_search(runner, request) -> dict:

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from playground import attention, charts, config, html, tokens
+from playground import attention, charts, config, html
 from playground.api import endpoints as api
 from playground.api.params import LAYER
 from playground.i18n import t
@@ -45,7 +45,7 @@ class AttentionState:
 def maps_for(runner, prompt: str, chat: bool) -> AttentionState:
     ids = encode_prompt(runner, prompt, chat)
     maps = attention.attention_maps(runner, ids)
-    labels = [tokens.token_label(runner.tokenizer, i) for i in ids]
+    labels = [runner.token_label(i) for i in ids]
     return AttentionState(prompt, chat, maps, labels, attention.head_summary(maps.weights))
 
 
@@ -84,7 +84,7 @@ def draw(runner, state: AttentionState | None, layer: int, head: int, skip_first
     matrix = maps.head_map(layer, head)
     title = t("attention.heatmap_title", layer=layer, head=_head_name(head))
     heatmap = charts.attention_heatmap(labels, attention.masked_rows(matrix), title)
-    next_label = tokens.token_label(runner.tokenizer, maps.next_token_id)
+    next_label = runner.token_label(maps.next_token_id)
     attended = html.attended_tokens(labels, matrix[-1].tolist(), skip_first, next_label, maps.next_token_prob)
     values = state.summary[metric]
     scale = attention.max_entropy_bits(len(labels)) if metric == "entropy" else 1.0

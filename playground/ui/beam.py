@@ -7,7 +7,7 @@ from functools import partial
 
 import gradio as gr
 
-from playground import beam, charts, config, strategies, tokens
+from playground import beam, charts, config, strategies
 from playground.api import endpoints as api
 from playground.api.params import LENGTH_PENALTY, NUM_BEAMS
 from playground.i18n import t
@@ -28,7 +28,7 @@ def _verdict(best: float, greedy: float) -> str:
 
 
 def _decode(runner, ids) -> str:
-    return runner.tokenizer.decode(list(ids), skip_special_tokens=True)
+    return runner.decode(ids)
 
 
 def _params(num_beams, max_new_tokens, length_penalty, early_stopping, candidates=0) -> beam.BeamParams:
@@ -48,7 +48,7 @@ def search_tree(runner, prompt, chat, num_beams, max_new_tokens, length_penalty,
     ids = encode_prompt(runner, prompt, chat)
     result, beam_run = strategies.run_beam(runner, ids, params)
     greedy, greedy_run = strategies.run_greedy(runner, ids, params.max_new_tokens)
-    label = partial(tokens.token_label, runner.tokenizer)
+    label = runner.token_label
     figure = charts.beam_tree(beam.tree_view(result, greedy, label))
     rows = [
         [rank, _decode(runner, h.token_ids), round(h.score, 4), round(h.sum_logprobs, 4), len(h.token_ids)]

@@ -20,7 +20,6 @@ from playground.ui.endpoints import register, slider
 ID = "context"
 
 KV_DTYPES = [("float32", 4), ("bfloat16", 2), ("fp8", 1)]
-DEFAULT_PROJECTED = ["SmolLM2-135M", "Llama-3.1-8B", "Qwen2.5-7B-Instruct-1M"]
 GIB = 2**30
 
 
@@ -113,15 +112,17 @@ def _measured_section(runner, c: SimpleNamespace) -> None:
     c.download = gr.File(label=t("context.csv"), elem_id="cc-csv", interactive=False)
 
 
-def _projection_section(c: SimpleNamespace) -> None:
-    projection0, table0 = project(DEFAULT_PROJECTED, 2.0, 2, 1)
+def _projection_section(runner, c: SimpleNamespace) -> None:
+    projection0, table0 = project(runner.projected_models, 2.0, 2, 1)
     links = ", ".join(f"[{m.name}]({m.source})" for m in cost.known_models().values())
     gr.Markdown(f"#### {t('context.projection_heading')}")
     with gr.Row():
         c.models = gr.CheckboxGroup(
-            choices=list(cost.known_models()), value=DEFAULT_PROJECTED, label=t("context.models"),
+            choices=list(cost.known_models()),
+            value=runner.projected_models,
+            label=t("context.models"),
             elem_id="cc-models",
-        )  # fmt: skip
+        )
     with gr.Row():
         c.weight_dtype = gr.Radio(
             _weight_dtypes(), value=2.0, label=t("context.weight_dtype"), elem_id="cc-weight-dtype"
@@ -169,6 +170,6 @@ def build(runner, first=None) -> None:
     c = SimpleNamespace()
     with gr.Tab(t("tab.context"), id=ID, elem_id=f"tab-{ID}"):
         _measured_section(runner, c)
-        _projection_section(c)
+        _projection_section(runner, c)
         register([api.CONTEXT_COST], runner)
     _events(runner, c)

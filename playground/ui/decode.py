@@ -18,8 +18,8 @@ DEFAULT_PROMPT = "Explain in one paragraph why the sky is blue."
 
 def measure(runner, prompt: str, chat: bool, new_tokens: float):
     """One generation timed with the KV cache and without it (the model alone while it measures)."""
-    shape = cost.ModelShape.of(runner.model, runner.name)
-    dtype_bytes = runner.model.dtype.itemsize
+    shape = cost.ModelShape.of_runner(runner)
+    dtype_bytes = runner.dtype_bytes
     ids = encode_prompt(runner, prompt, chat)
     n = cost.check_timeline_tokens(new_tokens)
     with runner.alone() as waited_s:  # a timing lesson: the batch pauses while it measures

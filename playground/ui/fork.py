@@ -12,7 +12,7 @@ from functools import partial
 
 import gradio as gr
 
-from playground import config, fork, html, serving, tokens
+from playground import config, fork, html, serving
 from playground.i18n import t
 from playground.ui import gradio_internals
 from playground.ui.common import MODEL_EVENT, endpoint, session_of
@@ -34,7 +34,7 @@ def select_token(runner, generation: dict | None, evt: gr.EventData):
     if generation is None:
         return t("fork.wait"), gr.update(choices=[], value=None), None
     position = int(gradio_internals.event_payload(evt)["index"])
-    label = partial(tokens.token_label, runner.tokenizer)
+    label = runner.token_label
     chosen = generation["token_ids"][position]
     options = fork.alternatives(runner, generation, position, config.ALTERNATIVES_SHOWN)
     choices = [
@@ -77,7 +77,7 @@ def run_fork(runner, generation: dict | None, position, token_id, request: gr.Re
         int(token_id),
         generate,
     )
-    label = partial(tokens.token_label, runner.tokenizer)
+    label = runner.token_label
     branches = [
         {
             "name": t(name),

@@ -24,7 +24,6 @@ from playground.ui.endpoints import register, slider
 ID = "inside"
 
 DEFAULT_PROMPT = "The capital of France is"
-DEFAULT_TOKEN = 3  # " France" in the default prompt: its neighbours are other countries
 LATEX = [{"left": "$", "right": "$", "display": False}]
 
 
@@ -172,7 +171,7 @@ def first_view(runner) -> InsideFirst:
 
 def _prompt_and_embeddings(runner, c: SimpleNamespace, first: InsideFirst) -> None:
     states = first.states
-    strips0, neighbours0 = render_embeddings(runner, states, DEFAULT_TOKEN, config.DEFAULT_NEIGHBOURS)
+    strips0, neighbours0 = render_embeddings(runner, states, runner.inside_token, config.DEFAULT_NEIGHBOURS)
     tied = t("inside.tied_yes") if runner.tied_embeddings else t("inside.tied_no")
     theta = runner.rope_theta
     position_note = t("inside.position_rope", theta=theta) if theta else t("inside.position_other")
@@ -193,7 +192,10 @@ def _prompt_and_embeddings(runner, c: SimpleNamespace, first: InsideFirst) -> No
     c.strips = gr.Plot(strips0, elem_id="in-strips", show_label=False)
     with gr.Row():
         c.token = gr.Dropdown(
-            choices=_choices(states), value=DEFAULT_TOKEN, label=t("inside.choose_token"), elem_id="in-token"
+            choices=_choices(states),
+            value=runner.inside_token,
+            label=t("inside.choose_token"),
+            elem_id="in-token",
         )
         c.k = slider(api.EMBEDDINGS.param("k"), value=config.DEFAULT_NEIGHBOURS, label=t("inside.k"),
                      elem_id="in-k")  # fmt: skip

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
-from playground import charts, config, fork, html, sampling, serving, tokens
+from playground import charts, config, fork, html, sampling, serving
 from playground.api import endpoints as api
 from playground.generation import GenerationParams, parse_stop
 from playground.i18n import t
@@ -45,7 +45,7 @@ ONLY_IN_SHOWN = 8  # tokens named per "keeps, cuts" line
 
 
 def _label(runner):
-    return partial(tokens.token_label, runner.tokenizer)
+    return runner.token_label
 
 
 # --- handlers of the tab (named, module level; bound to the runner in build) ---------------------
@@ -231,7 +231,7 @@ def generate_ui(
 def stop_generation(runner, request: gr.Request) -> None:
     """The Stop button: this page's generation ends at the next step, and its stream with the tokens
     so far, stop reason "stopped" (a cancelled handler could not show a final state)."""
-    serving.scheduler_for(runner).stop_session(session_of(request))
+    serving.service_of(runner).scheduler.stop_session(session_of(request))
 
 
 # --- layout and events ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ ID = "serving"
 
 def live_view(runner, request: gr.Request = None):
     """The last minutes of this server's traffic: summary, request timeline, steps, throughput."""
-    traffic = serving.scheduler_for(runner).traffic(session_of(request))
+    traffic = serving.service_of(runner).traffic(session_of(request))
     requests, steps = traffic["requests"], traffic["steps"]
     window = config.SERVING_WINDOW_S
     if not requests:
@@ -64,7 +64,8 @@ def simulate(runner, n: float, prompt_tokens: float, new_tokens: float):
         {"title": t("serving.run_alone"), "rows": serving.timeline_rows(alone["requests"])},
         {"title": t("serving.run_batched"), "rows": serving.timeline_rows(batched["requests"])},
     ]
-    return table, charts.simulated_class(runs)
+    waited = t("serving.measured_alone", waited_ms=result["waited_s"] * 1000)  # it ran alone: say so
+    return table + waited, charts.simulated_class(runs)
 
 
 def toggle_timer(active: bool):

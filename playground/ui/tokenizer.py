@@ -79,7 +79,7 @@ def views(runner, text: str, show_ids: bool, parse_special: bool, names: list[st
 
 def _tokens_section(runner, c: SimpleNamespace, text: str) -> None:
     stats0, tokens0, chat0, chat_text0, note0 = show_tokens(runner, text, True)
-    gr.Markdown(t("tokenizer.explain", model=runner.name, vocab=len(runner.tokenizer)))
+    gr.Markdown(t("tokenizer.explain", model=runner.name, vocab=runner.vocab_len))
     with gr.Row():
         c.text = gr.Textbox(
             label=t("tokenizer.input"),

@@ -27,7 +27,7 @@ def test_simulating_a_class_draws_both_timelines_and_the_live_view(page, artifac
 
 
 def test_stop_takes_the_generation_out_of_the_batch(page, real_runner):
-    scheduler = serving.scheduler_for(real_runner)
+    scheduler = serving.service_of(real_runner).scheduler
     page.get_by_role("tab", name="Logits to token").click()
     page.locator("#lg-max-new input[type=number]").fill("256")
     page.locator("#lg-max-new input[type=number]").press("Enter")

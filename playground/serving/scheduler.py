@@ -22,15 +22,12 @@ manager (``transformers/generation/continuous_batching``) packs rows into one se
 paged cache instead; it was tried here and does not fit (see the README).
 
 Prefix caching. A finished generation's keys and values (one row of the batch's cache) are kept
-for a while (``PrefixCache``, bounded in bytes, per session). A fork (a request with
-``prefix_ids``: the prompt, the tokens before the fork point, the token forced there) starts
-from the longest of its session's kept rows that its tokens begin with, and feeds only the rest:
-the same trick serving engines use for shared prefixes (vLLM's automatic prefix caching,
-``vllm/v1/core/kv_cache_manager.py``, ``get_computed_blocks``; SGLang's radix cache).
+for a while (``PrefixCache``, ``playground/serving/prefix_cache.py``), and a fork starts from them.
 
 The model lock is taken one step at a time and in the background (``ModelRunner.hold``), so other
 tabs' short forwards run between steps, and a timing lesson (``ModelRunner.alone``) pauses the
-batch while it measures.
+batch while it measures. The scheduler is owned and started by the ``ModelService``
+(``playground/serving/service.py``).
 """
 
 from __future__ import annotations
@@ -40,22 +37,16 @@ import math
 import queue
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import closing
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 
 from playground import config
-from playground.errors import UserError
-from playground.generation import Decoder, GenerationParams, GenerationState, generate_stream
-from playground.sampling import SamplingParams
-
-
-class ServingError(UserError):
-    """A request the user can fix; the message says how."""
+from playground.generation import Decoder, GenerationParams, GenerationState
+from playground.serving.prefix_cache import PrefixCache
 
 
 @dataclass
@@ -101,67 +92,6 @@ class Request:
     @property
     def done(self) -> bool:
         return self.record.outcome is not None
-
-
-class PrefixCache:
-    """Finished generations' KV-cache rows, so that a fork continues from one instead of
-    prefilling its prompt and shared tokens again.
-
-    An entry is one sequence's keys and values for every layer, (1, kv_heads, length, head_dim)
-    each, stored under its session and the token ids they were computed for. At most
-    ``per_session`` entries per session and ``max_bytes`` in all are kept, the least recently
-    used going first. Only the scheduler's thread uses it.
-    """
-
-    def __init__(
-        self, max_bytes: int = config.PREFIX_CACHE_BYTES, per_session: int = config.PREFIX_CACHE_PER_SESSION
-    ):
-        self.max_bytes, self.per_session = max_bytes, per_session
-        self.entries: OrderedDict[tuple[str, tuple[int, ...]], list[tuple[torch.Tensor, torch.Tensor]]]
-        self.entries = OrderedDict()  # least recently used first
-        self.bytes = 0
-
-    @staticmethod
-    def size(layers) -> int:
-        return sum(t.numel() * t.element_size() for pair in layers for t in pair)
-
-    def put(
-        self, session: str, ids: tuple[int, ...], layers: list[tuple[torch.Tensor, torch.Tensor]]
-    ) -> None:
-        key, size = (session, ids), self.size(layers)
-        if key in self.entries:
-            self._drop(key)
-        if size > self.max_bytes:
-            return
-        self.entries[key] = layers
-        self.bytes += size
-        own = [k for k in self.entries if k[0] == session]
-        for old in own[: max(0, len(own) - self.per_session)]:
-            self._drop(old)
-        while self.bytes > self.max_bytes:
-            self._drop(next(iter(self.entries)))
-
-    def find(
-        self, session: str, ids: list[int]
-    ) -> tuple[int, list[tuple[torch.Tensor, torch.Tensor]] | None]:
-        """The longest run of ``ids`` (all but the last, which must be fed to get logits) that an
-        entry of ``session`` begins with: (its length, the entry), or (0, None)."""
-        best, best_key = 0, None
-        for key in self.entries:
-            if key[0] != session:
-                continue
-            cached = key[1]
-            n = min(len(cached), len(ids) - 1)
-            common = next((i for i in range(n) if cached[i] != ids[i]), n)
-            if common > best:
-                best, best_key = common, key
-        if best_key is None:
-            return 0, None
-        self.entries.move_to_end(best_key)
-        return best, self.entries[best_key]
-
-    def _drop(self, key) -> None:
-        self.bytes -= self.size(self.entries.pop(key))
 
 
 class Scheduler:
@@ -429,19 +359,36 @@ class Scheduler:
 
     # --- the thread -----------------------------------------------------------------------------
 
+    @property
+    def running(self) -> bool:
+        """Whether its thread is stepping it (see ``ModelService``)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def start(self) -> Scheduler:
+        with self._wake:
+            self._stopping = False
         self._thread = threading.Thread(target=self._run, name="serving-scheduler", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        """Finish the thread (tests, shutdown); requests still queued or running get an error."""
+        """Finish the thread (shutdown, tests); requests still queued or running get an error."""
         with self._wake:
             self._stopping = True
             self._wake.notify_all()
         if self._thread is not None:
             self._thread.join()
+            self._thread = None
         self._fail_all(RuntimeError("the scheduler stopped"))
+
+    def run_step(self) -> bool:
+        """``step()``, where a failed step fails its requests, not the caller: the thread's loop, or
+        a caller stepping a scheduler that no thread runs."""
+        try:
+            return self.step()
+        except Exception as error:
+            self._fail_all(error)
+            return False
 
     def _run(self) -> None:
         # Thread-local (an OpenMP setting of this thread): the web server keeps the other cores.
@@ -452,10 +399,7 @@ class Scheduler:
                     self._wake.wait()
                 if self._stopping:
                     return
-            try:
-                self.step()
-            except Exception as error:  # a failed step fails its requests, not the server
-                self._fail_all(error)
+            self.run_step()
 
     def _fail_all(self, error: Exception) -> None:
         with self._wake:
@@ -537,192 +481,3 @@ def prefill_chunks(lengths: list[int], overhead: int = config.PREFILL_PASS_TOKEN
         chunks.append(order[cut[n] : n])
         n = cut[n]
     return chunks[::-1]
-
-
-def scheduler_for(runner) -> Scheduler:
-    """The runner's one scheduler, started on first use."""
-    with runner.lock:
-        if runner.scheduler is None:
-            runner.scheduler = Scheduler(runner).start()
-        return runner.scheduler
-
-
-def check_no_cache_budget(prompt_ids: list[int], params: GenerationParams) -> None:
-    """Without the KV cache every step re-runs the whole sequence: its cost grows as prompt x new
-    tokens, so that product is capped (the cache exists exactly to avoid this)."""
-    cost = len(prompt_ids) * params.max_new_tokens
-    if cost > config.MAX_NO_CACHE_COST:
-        raise ServingError(
-            "serving.error.no_cache_budget",
-            prompt=len(prompt_ids),
-            new=params.max_new_tokens,
-            cost=cost,
-            limit=config.MAX_NO_CACHE_COST,
-        )
-
-
-def generation_stream(
-    runner, prompt_ids: list[int], params: GenerationParams, session: str = ""
-) -> Iterator[GenerationState | None]:
-    """Every generation of the app: through the shared batch (with the KV cache), or, without the
-    cache (the teaching contrast), alone in the caller's thread, one forward at a time between
-    the batch's steps. Yields None while waiting (see ``Scheduler.stream``)."""
-    params.validate()
-    if not params.use_cache:
-        check_no_cache_budget(prompt_ids, params)
-        started, scheduler = time.perf_counter(), scheduler_for(runner)
-        for state in generate_stream(runner, prompt_ids, params):
-            if not state.stop_reason and scheduler.stopped_since(session, started):
-                yield replace(state, stop_reason="stopped")
-                return
-            yield state
-        return
-    scheduler = scheduler_for(runner)
-    yield from scheduler.stream(scheduler.submit(prompt_ids, params, session))
-
-
-def throttled(states: Iterator[GenerationState | None], every_s: float = config.SERVING_HEARTBEAT_S):
-    """The newest state at once, then at most every ``every_s`` (None until there is one), and the last:
-    an API client gets its answer without one message per token, and its handler still returns
-    to Gradio often enough to be closed when the client goes away."""
-    latest, last_sent = None, -math.inf
-    with closing(states):  # closing this closes the stream: its request leaves the batch
-        for state in states:
-            latest = state or latest
-            now = time.perf_counter()
-            if (latest is not None and latest.stop_reason) or now - last_sent >= every_s:
-                last_sent = now
-                yield latest
-
-
-def generate(runner, prompt_ids: list[int], params: GenerationParams, session: str = "") -> GenerationState:
-    """Run one generation to the end through the scheduler."""
-    states = (s for s in generation_stream(runner, prompt_ids, params, session) if s is not None)
-    return deque(states, maxlen=1)[0]
-
-
-class Deadline:
-    """A budget for one long request (beam search, the context sweep): ``check()`` between steps
-    raises a sentence once ``limit_s`` has passed."""
-
-    def __init__(self, key: str, limit_s: float | None = None):
-        self.key = key
-        self.limit_s = config.MODEL_DEADLINE_S if limit_s is None else limit_s
-        self.start = time.perf_counter()
-
-    def check(self) -> None:
-        if time.perf_counter() - self.start > self.limit_s:
-            raise ServingError(self.key, limit=self.limit_s)
-
-
-# --- simulate a class ---------------------------------------------------------------------------
-
-
-def synthetic_prompts(runner, n: int, prompt_tokens: int) -> list[list[int]]:
-    """``n`` different natural-text prompts of ``prompt_tokens`` tokens (the filler shifted)."""
-    from playground.cost import prompt_of_length
-
-    base = prompt_of_length(runner, prompt_tokens + n)
-    return [base[i : i + prompt_tokens] for i in range(n)]
-
-
-def check_simulation(n: int, prompt_tokens: int, new_tokens: int) -> tuple[int, int, int]:
-    if not 1 <= int(n) <= config.MAX_SIMULATED_REQUESTS:
-        raise ServingError("serving.error.simulate_requests", limit=config.MAX_SIMULATED_REQUESTS)
-    if not 1 <= int(prompt_tokens) <= config.MAX_SIMULATED_PROMPT_TOKENS:
-        raise ServingError("serving.error.simulate_prompt_tokens", limit=config.MAX_SIMULATED_PROMPT_TOKENS)
-    if not 1 <= int(new_tokens) <= config.MAX_SIMULATED_NEW_TOKENS:
-        raise ServingError("serving.error.simulate_new_tokens", limit=config.MAX_SIMULATED_NEW_TOKENS)
-    return int(n), int(prompt_tokens), int(new_tokens)
-
-
-def _run_simulation(runner, prompts: list[list[int]], params: GenerationParams, batched: bool) -> dict:
-    """Every prompt arrives at t = 0; a private scheduler serves them one at a time, or all
-    continuously batched. Its steps take the model one at a time like the live one's."""
-    scheduler = Scheduler(runner, max_batch=len(prompts) if batched else 1)
-    start = time.perf_counter()
-    requests = [scheduler.submit(p, params) for p in prompts]
-    for request in requests:
-        request.record.submitted = start
-    while scheduler.step():
-        pass
-    total_s = time.perf_counter() - start
-    records = [r.record for r in requests]
-    tokens = sum(r.new_tokens for r in records)
-    ttft = [r.first_token - r.submitted for r in records]
-    tpot = [(r.finished - r.first_token) / (r.new_tokens - 1) for r in records if r.new_tokens > 1]
-    return {
-        "batched": batched,
-        "requests": [
-            {
-                "id": i + 1,
-                "submitted": 0.0,
-                "admitted": r.admitted - start,
-                "first_token": r.first_token - start,
-                "finished": r.finished - start,
-                "new_tokens": r.new_tokens,
-            }
-            for i, r in enumerate(records)
-        ],
-        "steps": [
-            {"start": s.start - start, "batch": s.batch, "decode_ms": s.decode_s * 1000}
-            for s in scheduler.steps
-        ],
-        "ttft_s": sum(ttft) / len(ttft),
-        "tpot_s": sum(tpot) / len(tpot) if tpot else 0.0,
-        "total_s": total_s,
-        "tokens": tokens,
-        "tokens_per_s": tokens / total_s if total_s else 0.0,
-    }
-
-
-def simulate_class(runner, n: int, prompt_tokens: int, new_tokens: int) -> dict:
-    """N synthetic greedy requests of ``new_tokens`` each (EOS suppressed, so every one is the same
-    work), served one at a time and then continuously batched. TTFT and TPOT are means over the
-    requests (TPOT: time per output token after the first); throughput = all tokens / total time."""
-    n, prompt_tokens, new_tokens = check_simulation(n, prompt_tokens, new_tokens)
-    params = GenerationParams(
-        sampling=SamplingParams(temperature=0.0), max_new_tokens=new_tokens, min_new_tokens=new_tokens
-    )
-    prompts = synthetic_prompts(runner, n, prompt_tokens)
-    alone = _run_simulation(runner, prompts, params, batched=False)
-    batched = _run_simulation(runner, prompts, params, batched=True)
-    return {"n": n, "prompt_tokens": prompt_tokens, "new_tokens": new_tokens, "runs": [alone, batched]}
-
-
-# --- series for the Serving view (plain data; playground/charts.py draws them) ------------------
-
-
-def timeline_rows(requests: list[dict], now: float = 0.0) -> list[dict]:
-    """Each request's phases as (phase, start, end): waiting (queued), prefill (until its first
-    token), decoding (until it finished, or ``now`` while it runs). Unfinished phases end at now."""
-    rows = []
-    for r in requests:
-        marks = [r["submitted"], r["admitted"], r["first_token"], r["finished"]]
-        phases = []
-        for phase, start, end in zip(("waiting", "prefill", "decoding"), marks, marks[1:], strict=False):
-            if start is None:
-                break
-            phases.append({"phase": phase, "start": start, "end": now if end is None else end})
-        rows.append(
-            {"id": r["id"], "own": r.get("own", False), "outcome": r.get("outcome"), "phases": phases}
-        )
-    return rows
-
-
-def throughput_bins(steps: list[dict], bin_s: float = 2.0) -> list[dict]:
-    """Tokens/s in bins of ``bin_s``: the server's total (every row's token, first tokens included),
-    and one request's (each running request gets one token per decode step)."""
-    bins: dict[int, dict] = {}
-    for s in steps:
-        b = bins.setdefault(int(s["start"] // bin_s), {"tokens": 0, "steps": 0})
-        b["tokens"] += s["batch"] + s.get("prefill_rows", 0)
-        b["steps"] += 1 if s["batch"] else 0
-    return [
-        {
-            "time": (index + 0.5) * bin_s,
-            "total_tokens_per_s": b["tokens"] / bin_s,
-            "request_tokens_per_s": b["steps"] / bin_s,
-        }
-        for index, b in sorted(bins.items())
-    ]
