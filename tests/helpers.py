@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
@@ -34,3 +36,10 @@ def reference_ids(runner, ids, **generate_kwargs) -> list[int]:
     with torch.inference_mode():
         out = runner.model.generate(torch.tensor([ids]), do_sample=False, **generate_kwargs)
     return out[0, len(ids) :].tolist()
+
+
+def run_async(coroutine):
+    """``asyncio.run(coroutine)`` in a thread of its own: the browser tests' Playwright keeps an event
+    loop running in the main thread for the whole session, where ``asyncio.run`` refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -8,7 +8,6 @@ other module of the app reads a private attribute of a Gradio object.
 from __future__ import annotations
 
 import ast
-import asyncio
 import inspect
 import re
 from collections import OrderedDict
@@ -20,6 +19,7 @@ from gradio import queueing, routes, state_holder
 from gradio.components.api_component import Api
 
 from playground.ui import gradio_internals
+from tests.helpers import run_async
 
 ROOT = Path(__file__).resolve().parent.parent
 # Names of Gradio's that are not its public API; only gradio_internals may use them.
@@ -94,7 +94,7 @@ def test_a_guarded_queue_refuses_with_a_validation_error_before_gradios_push(dem
     blocks.queue()
     gradio_internals.guard_queue(blocks, lambda pool, session: f"no room in {pool} for {session}")
     body = routes.PredictBodyInternal(data=[], fn_index=0, session_hash="s1")
-    joined, answer, kind = asyncio.run(blocks._queue.push(body, None, None))
+    joined, answer, kind = run_async(blocks._queue.push(body, None, None))
     assert (joined, kind) == (False, "validator_error")
     assert answer[0]["message"] == "no room in model for s1" and answer[0]["is_valid"] is False
 
