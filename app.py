@@ -116,7 +116,7 @@ def main() -> None:
     host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     app = create_app(runner, host, port)
-    print(f"Serving on http://{host}:{port}/ (English) and http://{host}:{port}/te/ (Telugu)")
+    print(f"Serving on http://{host}:{port}/ (English), http://{host}:{port}/te/ (Telugu), OpenAI API at /v1")
     web.AppServer(app, host, port, partial(end_streams, app)).run()
 
 
