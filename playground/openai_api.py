@@ -134,7 +134,7 @@ def generation_params(
         "frequency_penalty": body.frequency_penalty,
         "repetition_penalty": body.repetition_penalty,
     }
-    stops = [body.stop] if isinstance(body.stop, str) else list(body.stop or [])
+    stops = _stops(body)
     return GenerationParams(
         sampling=SamplingParams.from_values(**values),
         max_new_tokens=max_tokens,

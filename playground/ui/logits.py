@@ -17,7 +17,7 @@ import gradio as gr
 
 from playground import charts, config, fork, html, sampling, serving
 from playground.api import endpoints as api
-from playground.generation import GenerationParams, parse_stop
+from playground.generation import GenerationParams
 from playground.i18n import t
 from playground.prompts import encode_prompt
 from playground.ui import fork as fork_ui
@@ -174,15 +174,18 @@ def next_seed(seed: float | None) -> int:
 
 
 def _generation_params(engine, seed, max_new, min_new, stop, use_cache, values) -> GenerationParams:
-    return GenerationParams(
-        sampling=_params(values),
+    """The page's settings as /generate's declared request, checked the way /generate checks them."""
+    request = api.GENERATE.request(
+        prompt="",
+        engine=engine,
+        seed=seed,
         max_new_tokens=max_new,
         min_new_tokens=min_new,
-        stop=parse_stop(stop),
-        use_cache=bool(use_cache),
-        seed=0 if seed is None else seed,
-        engine=engine,
-    ).validate()
+        stop=stop,
+        use_cache=use_cache,
+        **dict(zip([k.name for k in KNOBS], values, strict=True)),
+    )
+    return api.generation_params(request)
 
 
 def _status(state, params: GenerationParams) -> str:
