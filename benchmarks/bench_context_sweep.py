@@ -26,7 +26,7 @@ def main() -> None:
         f"default sweep {config.DEFAULT_SWEEP} x {config.DEFAULT_REPEATS} repeats: "
         f"{elapsed:.1f} s (limit 60 s)"
     )
-    for row in result["rows"]:
+    for row in result.rows:
         print(
             f"  {row['context_tokens']:>5} tokens: prefill {row['prefill_s'] * 1000:7.0f} ms, "
             f"decode {row['decode_s_per_token'] * 1000:5.0f} ms with cache, "
@@ -34,7 +34,7 @@ def main() -> None:
             f"KV {row['kv_cache_bytes'] / 2**20:5.1f} MiB "
             f"(formula {row['kv_cache_bytes_formula'] / 2**20:5.1f})"
         )
-    last = result["rows"][-1]
+    last = result.rows[-1]
     print(f"ratio no-cache / cache decode at {last['context_tokens']} tokens: "
           f"{last['decode_s_per_token_no_cache'] / last['decode_s_per_token']:.1f}x")  # fmt: skip
     if elapsed > 60:

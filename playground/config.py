@@ -135,14 +135,19 @@ FORK_SHARED_SHOWN = 8  # shared tokens before a fork repeated above each branch
 
 
 # Inside the model (embeddings, logit lens, attention while writing). The tab keeps every layer's
-# hidden state for the prompt (31 x T x 576 x 4 bytes = 9 MiB at 128 tokens), so changing the
-# position never re-runs the model; and every layer's and head's attention rows for the generated
-# tokens (30 x 9 x 48 x 176 x 4 bytes = 9 MiB at the limits), so layer, head and step never do.
+# hidden state for the prompt ((layers + 1) x T x hidden x dtype bytes), so changing the position
+# never re-runs the model; and every layer's and head's attention rows for the generated tokens
+# (layers x heads x new x (prompt + new) x dtype bytes), so layer, head and step never do. Both are
+# budgets in bytes: the token limits follow from the model's shape (playground/lens.py), at most the
+# caps below. SmolLM2-135M in float32: 31 x 576 x 4 bytes per prompt token fit 132 (cap 128), and
+# 30 x 9 x n x (128 + n) x 4 bytes fit 49 new tokens (cap 48).
+LENS_STATE_BYTES = 9 * 2**20
+WRITING_STATE_BYTES = 9 * 2**20
 MAX_LENS_TOKENS = 128
 LENS_TOP_TOKENS = 5  # top tokens listed per layer
 MAX_NEIGHBOURS = 50  # nearest embedding rows listed for a token
 DEFAULT_NEIGHBOURS = 10
-MAX_WRITING_NEW_TOKENS = 48  # tokens generated for attention while writing
+MAX_WRITING_NEW_TOKENS = 48  # cap of the tokens generated for attention while writing
 DEFAULT_WRITING_NEW_TOKENS = 16
 INSIDE_STATE_TTL_S = 900  # a session's states are dropped after this long unused
 PLAY_INTERVAL_S = 0.7  # the play button's pace through the generated tokens

@@ -285,11 +285,26 @@ def sweep_row(runner, shape: ModelShape, tokens: int, repeats: int) -> dict:
     }
 
 
-def context_sweep(runner, lengths: list[int], repeats: int, progress=None) -> dict:
-    """The /context_cost contract (the README's API section).
+@dataclass(frozen=True)
+class ContextSweep:
+    """A measured sweep (kept per session by the tab, to redraw its charts): the model's shape,
+    how it was measured, one row per context length, and how long the request waited for the model."""
 
-    ``progress(fraction, text)`` is told after each length.
-    """
+    model: dict
+    method: str
+    rows: tuple[dict, ...]
+    waited_s: float | None = None  # set by the caller that took the model alone
+
+    def to_api(self) -> dict:
+        """The /context_cost contract (the README's API section)."""
+        answer = {"model": dict(self.model), "method": self.method, "rows": [dict(r) for r in self.rows]}
+        if self.waited_s is not None:
+            answer["waited_s"] = self.waited_s
+        return answer
+
+
+def context_sweep(runner, lengths: list[int], repeats: int, progress=None) -> ContextSweep:
+    """Each length measured in turn; ``progress(fraction, text)`` is told after each."""
     shape = ModelShape.of_runner(runner)
     rows = []
     deadline = Deadline("serving.error.sweep_deadline")
@@ -298,8 +313,8 @@ def context_sweep(runner, lengths: list[int], repeats: int, progress=None) -> di
         rows.append(sweep_row(runner, shape, tokens, repeats))
         if progress is not None:
             progress((index + 1) / len(lengths), t("context.progress", tokens=tokens))
-    return {
-        "model": {
+    return ContextSweep(
+        model={
             "name": shape.name,
             "num_layers": shape.layers,
             "num_heads": shape.heads,
@@ -307,9 +322,9 @@ def context_sweep(runner, lengths: list[int], repeats: int, progress=None) -> di
             "head_dim": shape.head_dim,
             "dtype_bytes": runner.dtype_bytes,
         },
-        "method": t("context.method_line", repeats=repeats, threads=config.num_threads()),
-        "rows": rows,
-    }
+        method=t("context.method_line", repeats=repeats, threads=config.num_threads()),
+        rows=tuple(rows),
+    )
 
 
 def warm_up(runner) -> None:

@@ -133,33 +133,48 @@ def fork(
     )
 
 
-def record(prompt_ids: list[int], params: GenerationParams, state) -> dict:
-    """What a fork needs of a finished generation (kept per session): its prompt, settings, and
-    each token with its probability and the alternatives at that step."""
-    return {
-        "prompt_ids": list(prompt_ids),
-        "params": params,
-        "token_ids": [token.id for token in state.tokens],
-        "probs": [token.prob for token in state.tokens],
-        "tops": [list(token.top) for token in state.tokens],
-        "stop_reason": state.stop_reason,
-    }
+@dataclass(frozen=True)
+class Finished:
+    """What a fork needs of a finished generation (the logits tab keeps one per session): its
+    prompt, settings, and each token with its probability and the alternatives at that step."""
+
+    prompt_ids: tuple[int, ...]
+    params: GenerationParams
+    token_ids: tuple[int, ...]
+    probs: tuple[float, ...]
+    tops: tuple[tuple[tuple[int, float], ...], ...]  # per step: (id, probability after the chain)
+    stop_reason: str | None
 
 
-def alternatives(runner, generation: dict, position: int, n: int) -> list[tuple[int, float, float | None]]:
+def record(prompt_ids: list[int], params: GenerationParams, state) -> Finished:
+    """A finished stream's last state, kept for a fork."""
+    return Finished(
+        prompt_ids=tuple(prompt_ids),
+        params=params,
+        token_ids=tuple(token.id for token in state.tokens),
+        probs=tuple(token.prob for token in state.tokens),
+        tops=tuple(tuple(token.top) for token in state.tokens),
+        stop_reason=state.stop_reason,
+    )
+
+
+Alternative = tuple[int, float, float | None]  # (id, model probability, probability after the chain)
+
+
+def alternatives(runner, generation: Finished, position: int, n: int) -> list[Alternative]:
     """The tokens one can force at ``position``: the model's own ``n`` most likely there (softmax
     of its logits, one forward pass over prompt + the tokens before), and the token that was chosen
     if it is not among them; each as (id, model probability, probability after the sampling chain,
     None where the generation did not record it). A greedy chain gives every other token 0."""
-    if not 0 <= position < len(generation["token_ids"]):
-        raise ForkError("fork.error.position", position=position, count=len(generation["token_ids"]))
-    ids = generation["prompt_ids"] + generation["token_ids"][:position]
+    if not 0 <= position < len(generation.token_ids):
+        raise ForkError("fork.error.position", position=position, count=len(generation.token_ids))
+    ids = [*generation.prompt_ids, *generation.token_ids[:position]]
     model_probs = torch.softmax(runner.prefill(ids).logits.double(), dim=-1)
-    chosen = generation["token_ids"][position]
+    chosen = generation.token_ids[position]
     candidates = torch.topk(model_probs, n).indices.tolist()
     if chosen not in candidates:
         candidates.append(chosen)
-    chain = dict(generation["tops"][position])
-    chain[chosen] = generation["probs"][position]
-    greedy = generation["params"].sampling.greedy
+    chain = dict(generation.tops[position])
+    chain[chosen] = generation.probs[position]
+    greedy = generation.params.sampling.greedy
     return [(i, float(model_probs[i]), chain.get(i, 0.0 if greedy else None)) for i in candidates]

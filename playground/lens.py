@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -37,9 +38,42 @@ class InsideError(UserError):
     """A request the user can fix; the sentence says how."""
 
 
-def check_length(num_tokens: int) -> None:
-    if num_tokens > config.MAX_LENS_TOKENS:
-        raise InsideError("inside.error.too_long", count=num_tokens, limit=config.MAX_LENS_TOKENS)
+def max_tokens(
+    num_layers: int, hidden_size: int, dtype_bytes: int = 4, budget_bytes: int | None = None
+) -> int:
+    """The longest prompt whose every hidden state (after the embedding and after each layer) fits
+    ``LENS_STATE_BYTES``: T = floor(budget / ((layers + 1) x hidden x dtype bytes)), at most
+    ``MAX_LENS_TOKENS``."""
+    budget = config.LENS_STATE_BYTES if budget_bytes is None else budget_bytes
+    return min(config.MAX_LENS_TOKENS, budget // ((num_layers + 1) * hidden_size * dtype_bytes))
+
+
+def max_writing_tokens(
+    num_layers: int, num_heads: int, prompt_tokens: int, dtype_bytes: int = 4, budget_bytes: int | None = None
+) -> int:
+    """The most new tokens whose attention rows fit ``WRITING_STATE_BYTES`` after a prompt of
+    ``prompt_tokens``: the largest n with layers x heads x n x (prompt + n) x dtype bytes within the
+    budget (at least 1), at most ``MAX_WRITING_NEW_TOKENS``."""
+    budget = config.WRITING_STATE_BYTES if budget_bytes is None else budget_bytes
+    area = budget // (num_layers * num_heads * dtype_bytes)  # n x (prompt + n) may reach this
+    n = (math.isqrt(prompt_tokens * prompt_tokens + 4 * area) - prompt_tokens) // 2
+    return max(1, min(config.MAX_WRITING_NEW_TOKENS, n))
+
+
+def token_limit(runner) -> int:
+    """This model's prompt limit for the inside-the-model views."""
+    return max_tokens(runner.num_layers, runner.hidden_size, runner.dtype_bytes)
+
+
+def writing_limit(runner) -> int:
+    """This model's limit of new tokens for attention while writing (after the longest prompt)."""
+    return max_writing_tokens(runner.num_layers, runner.num_heads, token_limit(runner), runner.dtype_bytes)
+
+
+def check_length(runner, num_tokens: int) -> None:
+    limit = token_limit(runner)
+    if num_tokens > limit:
+        raise InsideError("inside.error.too_long", count=num_tokens, limit=limit)
 
 
 def resolve_position(
@@ -77,7 +111,7 @@ class PromptStates:
 
 def prompt_states(runner, ids: list[int]) -> PromptStates:
     """Run the prompt once with hidden states; read its tokens' embedding rows."""
-    check_length(len(ids))
+    check_length(runner, len(ids))
     result = runner.forward(ids, hidden_states=True)
     return PromptStates(
         ids=list(ids),
@@ -128,7 +162,7 @@ def nearest_neighbours(runner, token_id: int, k: int) -> tuple[Neighbour, ...]:
 
 def embedding_view(runner, ids: list[int], token_index: int, k: int) -> EmbeddingView:
     """One prompt token's row of the embedding matrix and its k nearest rows (no forward pass)."""
-    check_length(len(ids))
+    check_length(runner, len(ids))
     index = resolve_position(token_index, len(ids), "inside.error.token_index", "inside.param.token_index")
     return EmbeddingView(
         tokens=labels_for(runner, ids),
@@ -296,11 +330,12 @@ def check_layer_head(layer, head, num_layers: int, num_heads: int) -> tuple[int,
     return layer, head
 
 
-def writing_params(max_new_tokens: int, temperature: float = 0.0, seed: int = 0) -> GenerationParams:
-    """Greedy by default (temperature 0); a temperature samples with that seed."""
-    max_new_tokens = whole_number(
-        max_new_tokens, "safety.param.max_new_tokens", 1, config.MAX_WRITING_NEW_TOKENS, error=InsideError
-    )
+def writing_params(
+    max_new_tokens: int, temperature: float = 0.0, seed: int = 0, limit: int = config.MAX_WRITING_NEW_TOKENS
+) -> GenerationParams:
+    """Greedy by default (temperature 0); a temperature samples with that seed. ``limit``: the
+    model's own (``writing_limit``)."""
+    max_new_tokens = whole_number(max_new_tokens, "safety.param.max_new_tokens", 1, limit, error=InsideError)
     sampling = SamplingParams.from_values(temperature=temperature)
     return GenerationParams(sampling=sampling, max_new_tokens=max_new_tokens, seed=seed).validate()
 
@@ -308,7 +343,7 @@ def writing_params(max_new_tokens: int, temperature: float = 0.0, seed: int = 0)
 def attention_while_writing(runner, prompt_ids: list[int], params: GenerationParams) -> WritingAttention:
     """Generate through the shared batch (the model service), then one eager forward over prompt +
     generated tokens."""
-    check_length(len(prompt_ids))
+    check_length(runner, len(prompt_ids))
     state = generate(runner, prompt_ids, params)
     new_ids = [token.id for token in state.tokens]
     ids = list(prompt_ids) + new_ids

@@ -283,18 +283,14 @@ class OpenAIService:
 
 
 def _param_of(error: UserError) -> str | None:
-    """The request field a UserError is about, from its key (best effort)."""
-    for name in ("temperature", "top_k", "top_p", "min_p", "presence", "frequency", "repetition", "stop",
-                 "engine", "seed", "min_new_tokens", "max_new_tokens"):  # fmt: skip
-        if name in error.key:
-            return {
-                "presence": "presence_penalty",
-                "frequency": "frequency_penalty",
-                "repetition": "repetition_penalty",
-                "min_new_tokens": "min_tokens",
-                "max_new_tokens": "max_tokens",
-            }.get(name, name)
-    return None
+    """The request field a UserError is about, from its key (best effort): a stage's error names
+    its knob, the field the request sets; the generation's own limits have OpenAI's names."""
+    for stage in sampling.STAGES.values():
+        if stage.name in error.key:
+            return stage.knob.name
+    fields = {"stop": "stop", "engine": "engine", "seed": "seed", "min_new_tokens": "min_tokens",
+              "max_new_tokens": "max_tokens"}  # fmt: skip
+    return next((name for part, name in fields.items() if part in error.key), None)
 
 
 # --- answers ---------------------------------------------------------------------------------------

@@ -241,12 +241,22 @@ def score(runner, prompt_ids: list[int], strategy: str, run: Run) -> StrategyRes
 
 
 @dataclass(frozen=True)
+class Runs:
+    """Greedy's and beam search's runs with the inputs they came from (``runs_key``), kept per
+    session so the comparison reuses what the beam tree view already ran."""
+
+    key: tuple
+    greedy: Run | None = None  # None when not run yet
+    beam: Run | None = None
+
+
+@dataclass(frozen=True)
 class Comparison:
     greedy: StrategyResult
     beam: StrategyResult
     samples: tuple[StrategyResult, ...]
     reused: tuple[str, ...] = ()  # strategies taken from an earlier run with the same inputs
-    memo: dict = field(default_factory=dict, compare=False)  # {"key", "greedy", "beam"} for a later reuse
+    memo: Runs | None = field(default=None, compare=False)  # greedy's and beam's runs, for a later reuse
 
     def to_api(self) -> dict:
         return {
@@ -312,18 +322,18 @@ def runs_key(prompt_ids, params: CompareParams) -> tuple:
     )
 
 
-def compare(runner, prompt_ids: list[int], params: CompareParams, earlier: dict | None = None) -> Comparison:
+def compare(runner, prompt_ids: list[int], params: CompareParams, earlier: Runs | None = None) -> Comparison:
     """Greedy, beam search and ``num_samples`` seeded samples on one prompt, each scored.
 
-    ``earlier`` may hold runs already made for the same prompt and settings (``{"key": runs_key,
-    "greedy": Run, "beam": Run}``, e.g. by the beam tree view): those are reused, not run again.
+    ``earlier`` may hold runs already made for the same prompt and settings (e.g. by the beam tree
+    view): those are reused, not run again.
     """
     params = params.validate()
     key = runs_key(prompt_ids, params)
-    reuse = earlier if earlier and earlier.get("key") == key else {}
-    reused = tuple(name for name in ("greedy", "beam") if reuse.get(name) is not None)
-    greedy_run = reuse.get("greedy") or run_greedy(runner, prompt_ids, params.max_new_tokens)[1]
-    beam_run_ = reuse.get("beam") or run_beam(runner, prompt_ids, params.beam_params())[1]
+    reuse = earlier if earlier is not None and earlier.key == key else Runs(key)
+    reused = tuple(name for name in ("greedy", "beam") if getattr(reuse, name) is not None)
+    greedy_run = reuse.greedy or run_greedy(runner, prompt_ids, params.max_new_tokens)[1]
+    beam_run_ = reuse.beam or run_beam(runner, prompt_ids, params.beam_params())[1]
     samples = tuple(
         score(runner, prompt_ids, "sample", run_sample(runner, prompt_ids, params.sample_params(i)))
         for i in range(params.num_samples)
@@ -333,5 +343,5 @@ def compare(runner, prompt_ids: list[int], params: CompareParams, earlier: dict 
         beam=score(runner, prompt_ids, "beam", beam_run_),
         samples=samples,
         reused=reused,
-        memo={"key": key, "greedy": greedy_run, "beam": beam_run_},
+        memo=Runs(key, greedy_run, beam_run_),
     )

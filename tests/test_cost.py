@@ -65,7 +65,7 @@ def test_lengths_are_parsed_sorted_and_unique():
 def test_tiny_model_measured_kv_bytes_equal_the_formula(tiny_runner):
     shape = cost.ModelShape.of(tiny_runner.model, "tiny")
     result = cost.context_sweep(tiny_runner, [8, 20], repeats=1)
-    for row in result["rows"]:
+    for row in result.rows:
         assert (
             row["kv_cache_bytes"]
             == row["kv_cache_bytes_formula"]
@@ -115,7 +115,7 @@ def test_real_model_kv_bytes_equal_the_formula(real_runner):
 @pytest.mark.real
 def test_cached_decode_is_faster_and_the_gap_grows_with_length(real_runner):
     cost.warm_up(real_runner)
-    rows = cost.context_sweep(real_runner, [64, 768], repeats=3)["rows"]
+    rows = cost.context_sweep(real_runner, [64, 768], repeats=3).rows
     short, long = rows
     assert long["decode_s_per_token"] < long["decode_s_per_token_no_cache"]
     gap_short = short["decode_s_per_token_no_cache"] - short["decode_s_per_token"]

@@ -142,7 +142,7 @@ def test_sampling_is_seeded(real_runner, ids):
         (lambda r, s: lens.embedding_view(r, s.ids, 9, 5), "inside.error.token_index"),
         (lambda r, s: lens.embedding_view(r, s.ids, 0, 0), "safety.number."),
         (lambda r, s: lens.writing_params(config.MAX_WRITING_NEW_TOKENS + 1), "safety.number."),
-        (lambda r, s: lens.check_length(config.MAX_LENS_TOKENS + 1), "inside.error.too_long"),
+        (lambda r, s: lens.check_length(r, config.MAX_LENS_TOKENS + 1), "inside.error.too_long"),
     ],
 )
 def test_bad_input_names_what_to_change_in_both_languages(real_runner, states, call, key):

@@ -7,6 +7,7 @@ import re
 import threading
 from pathlib import Path
 
+import pytest
 import torch
 
 from playground import cost, generation, serving, tokens
@@ -150,3 +151,25 @@ def test_the_attention_limit_is_a_memory_budget_that_follows_the_models_shape():
     assert bigger < config.MAX_ATTENTION_TOKENS
     assert attention.attention_bytes(bigger, 32, 32) <= config.ATTENTION_STATE_BYTES
     assert attention.attention_bytes(bigger + 1, 32, 32) > config.ATTENTION_STATE_BYTES
+
+
+def test_the_inside_limits_are_memory_budgets_that_follow_the_models_shape(tiny_runner):
+    from playground import config, lens
+
+    # SmolLM2-135M in float32: 30 layers, hidden 576, 9 heads; the budgets fit more than the caps.
+    assert lens.max_tokens(30, 576) == config.MAX_LENS_TOKENS
+    assert lens.max_writing_tokens(30, 9, config.MAX_LENS_TOKENS) == config.MAX_WRITING_NEW_TOKENS
+    # A 1.7B shape (24 layers, hidden 2048, 32 heads): the same bytes hold fewer tokens.
+    prompt = lens.max_tokens(24, 2048)
+    assert prompt < config.MAX_LENS_TOKENS
+    assert (24 + 1) * prompt * 2048 * 4 <= config.LENS_STATE_BYTES < (24 + 1) * (prompt + 1) * 2048 * 4
+    new = lens.max_writing_tokens(24, 32, prompt)
+    assert 1 <= new < config.MAX_WRITING_NEW_TOKENS
+    assert 24 * 32 * new * (prompt + new) * 4 <= config.WRITING_STATE_BYTES
+    assert 24 * 32 * (new + 1) * (prompt + new + 1) * 4 > config.WRITING_STATE_BYTES
+    # The runner's own shape gives its limits, and the checks use them.
+    limit = lens.token_limit(tiny_runner)
+    assert limit == lens.max_tokens(tiny_runner.num_layers, tiny_runner.hidden_size, tiny_runner.dtype_bytes)
+    lens.check_length(tiny_runner, limit)
+    with pytest.raises(lens.InsideError):
+        lens.check_length(tiny_runner, limit + 1)

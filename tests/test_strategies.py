@@ -195,7 +195,7 @@ def test_the_tree_view_runs_are_reused_by_the_comparison(real_runner):
     figure, summary, rows, memo_after = strategies_ui.compare_ui(
         real_runner, memo, *beam_inputs, 2, 0, "transformers", *top_p
     )
-    assert memo_after["greedy"] is memo["greedy"] and memo_after["beam"] is memo["beam"]
+    assert memo_after.greedy is memo.greedy and memo_after.beam is memo.beam
     assert "Not run again" in summary and "greedy" in summary
     assert len(rows) == 4 and len(figure.data) == 3
     # Other beam settings: nothing to reuse.

@@ -405,20 +405,19 @@ COMPARE_STRATEGIES = Endpoint(
 # --- /context_cost ----------------------------------------------------------------------------------
 
 
-def measure_context_cost(runner, lengths: str, repeats, progress=None) -> dict:
+def measure_context_cost(runner, lengths: str, repeats, progress=None) -> cost.ContextSweep:
     """The sweep, taking the model alone (a timing lesson: the batch pauses while it measures)."""
     parsed = cost.parse_lengths(lengths)
     count = cost.check_repeats(repeats)
     with runner.alone() as waited_s:
         cost.warm_up(runner)
         result = cost.context_sweep(runner, parsed, count, progress)
-    result["waited_s"] = waited_s
-    return result
+    return dataclasses.replace(result, waited_s=waited_s)
 
 
 def context_cost(runner, request) -> dict:
     """Prefill, decode with and without the KV cache, and KV-cache bytes, at each context length."""
-    return measure_context_cost(runner, request.lengths, request.repeats)
+    return measure_context_cost(runner, request.lengths, request.repeats).to_api()
 
 
 CONTEXT_COST = Endpoint(
@@ -445,7 +444,7 @@ CONTEXT_COST = Endpoint(
 def logit_lens(runner, request) -> dict:
     """The model's output head applied after the embedding and after every layer at one position
     (-1 = the last): top tokens per layer and the final choice's probability and rank."""
-    ids = encode_prompt(runner, request.prompt, request.chat, config.MAX_LENS_TOKENS)
+    ids = encode_prompt(runner, request.prompt, request.chat, lens.token_limit(runner))
     return lens.logit_lens(runner, lens.prompt_states(runner, ids), request.position).to_api()
 
 
@@ -456,13 +455,13 @@ LOGIT_LENS = Endpoint(
     "`tokens`, `position`, `layers: [{layer, top: [{id, token, prob}], target: {id, token, prob, "
     "rank}}]`: layer 0 is the embedding output, the last layer the model's own output; `target` is "
     "the model's final most likely token (rank 1 = most likely); prompts up to "
-    f"{config.MAX_LENS_TOKENS} tokens",
+    f"{config.MAX_LENS_TOKENS} tokens (fewer for a model whose hidden states would not fit the budget)",
 )
 
 
 def embeddings(runner, request) -> dict:
     """One prompt token's embedding vector and its k nearest rows of the embedding matrix (cosine)."""
-    ids = encode_prompt(runner, request.prompt, request.chat, config.MAX_LENS_TOKENS)
+    ids = encode_prompt(runner, request.prompt, request.chat, lens.token_limit(runner))
     return lens.embedding_view(runner, ids, request.token_index, request.k).to_api()
 
 
@@ -491,8 +490,10 @@ EMBEDDINGS = Endpoint(
 def generation_attention(runner, request) -> dict:
     """Generate (greedy at temperature 0), then each new token's attention row for one layer and head
     (-1 = mean): row k is the query at prompt_length - 1 + k over every position up to it."""
-    params = lens.writing_params(request.max_new_tokens, request.temperature, request.seed)
-    ids = encode_prompt(runner, request.prompt, request.chat, config.MAX_LENS_TOKENS)
+    params = lens.writing_params(
+        request.max_new_tokens, request.temperature, request.seed, lens.writing_limit(runner)
+    )
+    ids = encode_prompt(runner, request.prompt, request.chat, lens.token_limit(runner))
     return lens.generation_attention(runner, ids, params, request.layer, request.head).to_api()
 
 

@@ -87,7 +87,7 @@ def search_tree(runner, prompt, chat, num_beams, max_new_tokens, length_penalty,
             early_stopping=params.early_stopping,
         ),
     )
-    memo = {"key": compare_key, "greedy": greedy_run, "beam": beam_run}
+    memo = strategies.Runs(compare_key, greedy_run, beam_run)
     return figure, summary, rows, memo
 
 

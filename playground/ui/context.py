@@ -28,13 +28,13 @@ def _weight_dtypes() -> list[tuple[str, float]]:
     return [("float32", 4.0), ("bfloat16", 2.0), ("int8 / fp8", 1.0), (t("context.dtype_4bit"), 0.5)]
 
 
-def _csv(result: dict) -> str:
+def _csv(result: cost.ContextSweep) -> str:
     with tempfile.NamedTemporaryFile(
         "w", suffix=".csv", prefix="context-cost-", dir=sessions.download_dir(), delete=False, newline=""
     ) as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(result["rows"][0]))
+        writer = csv.DictWriter(handle, fieldnames=list(result.rows[0]))
         writer.writeheader()
-        writer.writerows(result["rows"])
+        writer.writerows(result.rows)
         return handle.name
 
 
@@ -48,21 +48,21 @@ def measure(runner, lengths: str, repeats, log_axes: bool, progress=gr.Progress(
     result = api.measure_context_cost(
         runner, lengths, repeats, lambda fraction, text: progress(fraction, desc=text)
     )
-    match = all(r["kv_cache_bytes"] == r["kv_cache_bytes_formula"] for r in result["rows"])
+    match = all(r["kv_cache_bytes"] == r["kv_cache_bytes_formula"] for r in result.rows)
     note = t(
         "context.method",
-        method=result["method"],
+        method=result.method,
         match=t("decode.match_yes" if match else "decode.match_no"),
-    ) + t("serving.measured_alone", waited_ms=result["waited_s"] * 1000)
+    ) + t("serving.measured_alone", waited_ms=result.waited_s * 1000)
     time_fig, memory_fig = redraw(result, log_axes)
     return result, time_fig, memory_fig, note, _csv(result)
 
 
-def redraw(result: dict | None, log_axes: bool):
+def redraw(result: cost.ContextSweep | None, log_axes: bool):
     """The sweep's time and memory charts (linear or log axes); the model is not run."""
     if result is None:
         return None, None
-    return charts.sweep_time(result["rows"], log_axes), charts.sweep_memory(result["rows"], log_axes)
+    return charts.sweep_time(result.rows, log_axes), charts.sweep_memory(result.rows, log_axes)
 
 
 def project(models: list[str], weight_dtype: float, kv_dtype: int, batch: float):

@@ -29,13 +29,13 @@ element.addEventListener('click', (event) => {
 """
 
 
-def select_token(runner, generation: dict | None, evt: gr.EventData):
+def select_token(runner, generation: fork.Finished | None, evt: gr.EventData):
     """The clicked token's alternatives as choices (the most likely other token preselected)."""
     if generation is None:
         return t("fork.wait"), gr.update(choices=[], value=None), None
     position = int(gradio_internals.event_payload(evt)["index"])
     label = runner.token_label
-    chosen = generation["token_ids"][position]
+    chosen = generation.token_ids[position]
     options = fork.alternatives(runner, generation, position, config.ALTERNATIVES_SHOWN)
     choices = [
         (
@@ -55,12 +55,12 @@ def select_token(runner, generation: dict | None, evt: gr.EventData):
         "fork.selected",
         position=position + 1,
         token=label(chosen),
-        prob=generation["probs"][position],
+        prob=generation.probs[position],
     )
     return info, gr.update(choices=choices, value=first_other), position
 
 
-def run_fork(runner, generation: dict | None, position, token_id, request: gr.Request = None):
+def run_fork(runner, generation: fork.Finished | None, position, token_id, request: gr.Request = None):
     """Force ``token_id`` at ``position`` and continue through the shared batch, from the original
     generation's KV cache when this session's is still kept; both branches drawn and summed."""
     if generation is None or position is None or token_id is None:
@@ -69,10 +69,10 @@ def run_fork(runner, generation: dict | None, position, token_id, request: gr.Re
     generate = partial(serving.generate, session=session_of(request))
     result = fork.fork(
         runner,
-        generation["prompt_ids"],
-        generation["token_ids"],
-        generation["stop_reason"],
-        generation["params"],
+        list(generation.prompt_ids),
+        list(generation.token_ids),
+        generation.stop_reason,
+        generation.params,
         position,
         int(token_id),
         generate,
@@ -103,7 +103,7 @@ def run_fork(runner, generation: dict | None, position, token_id, request: gr.Re
         forked_tokens=len(result.forked.token_ids),
         difference=difference,
         new_tokens=len(result.forked.token_ids) - 1,
-        cache=_cache_sentence(result, len(generation["prompt_ids"])),
+        cache=_cache_sentence(result, len(generation.prompt_ids)),
     )
     return html.fork_branches(shared, branches, result.first_difference), summary
 

@@ -42,7 +42,7 @@ def compute_prompt(runner, prompt: str, chat: bool):
     """Run the prompt once with hidden states; the token and position lists follow the new prompt."""
     if not prompt or not prompt.strip():
         return gr.skip(), gr.skip(), gr.skip()
-    states = lens.prompt_states(runner, encode_prompt(runner, prompt, chat, config.MAX_LENS_TOKENS))
+    states = lens.prompt_states(runner, encode_prompt(runner, prompt, chat, lens.token_limit(runner)))
     last = len(states.ids) - 1
     choices = _choices(states)
     return states, gr.update(choices=choices, value=last), gr.update(choices=choices, value=last)
@@ -88,8 +88,9 @@ def render_lens(runner, states: lens.PromptStates, position: int):
 
 def compute_writing(runner, prompt: str, chat: bool, max_new_tokens: int, temperature: float, seed: int):
     """Generate, then one eager forward pass; the step slider spans the new tokens."""
-    params = lens.writing_params(max_new_tokens, temperature, 0 if seed is None else seed)
-    ids = encode_prompt(runner, prompt, chat, config.MAX_LENS_TOKENS)
+    seed = 0 if seed is None else seed
+    params = lens.writing_params(max_new_tokens, temperature, seed, lens.writing_limit(runner))
+    ids = encode_prompt(runner, prompt, chat, lens.token_limit(runner))
     writing = lens.attention_while_writing(runner, ids, params)
     return writing, gr.update(maximum=writing.num_generated, value=1), writing_status(writing, params)
 
@@ -163,8 +164,9 @@ class InsideFirst:
 
 def first_view(runner) -> InsideFirst:
     """Computed once per server, shared by every language's page."""
-    params = lens.writing_params(config.DEFAULT_WRITING_NEW_TOKENS, 0, 0)
-    ids = encode_prompt(runner, DEFAULT_PROMPT, False, config.MAX_LENS_TOKENS)
+    limit = lens.writing_limit(runner)
+    params = lens.writing_params(min(config.DEFAULT_WRITING_NEW_TOKENS, limit), 0, 0, limit)
+    ids = encode_prompt(runner, DEFAULT_PROMPT, False, lens.token_limit(runner))
     writing = lens.attention_while_writing(runner, ids, params)
     return InsideFirst(lens.prompt_states(runner, ids), writing, params)
 
@@ -216,13 +218,14 @@ def _lens_section(runner, c: SimpleNamespace, first: InsideFirst) -> None:
         c.lens_target = gr.Plot(target0, elem_id="in-lens-target", show_label=False)
 
 
-def _writing_controls(c: SimpleNamespace) -> None:
+def _writing_controls(runner, c: SimpleNamespace) -> None:
     gr.Markdown(f"### {t('inside.writing_heading')}")
     gr.Markdown(t("inside.writing_explain"), latex_delimiters=LATEX)
     with gr.Row():
         c.new_tokens = slider(
             api.GENERATION_ATTENTION.param("max_new_tokens"),
-            value=config.DEFAULT_WRITING_NEW_TOKENS,
+            lens.writing_limit(runner),
+            value=min(config.DEFAULT_WRITING_NEW_TOKENS, lens.writing_limit(runner)),
             label=t("inside.new_tokens"),
             elem_id="in-new-tokens",
         )
@@ -237,7 +240,7 @@ def _writing_section(runner, c: SimpleNamespace, first: InsideFirst) -> None:
     writing, layer0 = first.writing, runner.num_layers // 2
     figure0, tokens0, step0 = render_writing(writing, layer0, lens.MEAN_HEAD, 1)
     heads = [(_head_name(h), h) for h in [lens.MEAN_HEAD, *range(writing.num_heads)]]
-    _writing_controls(c)
+    _writing_controls(runner, c)
     c.writing = gr.State(writing, time_to_live=config.INSIDE_STATE_TTL_S)
     c.playing = gr.State(False)
     c.status = gr.Markdown(writing_status(writing, first.params), elem_id="in-status")

@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 ID = "logits"
 
 DEFAULT_PROMPT = "The capital of France is"
-STAGE_OF = {s.knob.name: s.name for s in sampling.STAGES.values()}
 ONLY_IN_SHOWN = 8  # tokens named per "keeps, cuts" line
 
 
@@ -241,7 +240,8 @@ def stop_generation(runner, request: gr.Request) -> None:
 
 
 def _slider_id(knob: sampling.Knob) -> str:
-    return f"lg-{STAGE_OF[knob.name].replace('_', '-')}"
+    """A slider is named after its knob, the request field it edits (as on the strategies' row)."""
+    return f"lg-{knob.name.replace('_', '-')}"
 
 
 def first_view(runner) -> LogitsState:
