@@ -108,6 +108,7 @@ def serve(runner, server_name: str, server_port: int) -> web.Server:
 def main() -> None:
     from playground.runner import ModelRunner
 
+    sessions.limit_heap_arenas()  # before any thread of the server starts
     runner = ModelRunner.load()
     print(
         f"Loaded {runner.name} from {runner.source.kind} ({runner.source.location}) "

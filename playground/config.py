@@ -35,6 +35,10 @@ QUEUE_MAX_SIZE = MODEL_QUEUE_MAX_SIZE + LIGHT_QUEUE_MAX_SIZE  # Gradio's own bou
 # recently used go first).
 SESSION_TTL_S = float(os.environ.get("PLAYGROUND_SESSION_TTL_S", 900))
 SESSION_SWEEP_S = 1.0  # how often expired sessions are looked for
+# The heap: freed memory goes back to the system every HEAP_TRIM_S (and when sessions expire); the
+# server's threads share HEAP_ARENAS glibc heaps instead of up to 8 per core (playground/ui/sessions.py).
+HEAP_TRIM_S = 30.0
+HEAP_ARENAS = int(os.environ.get("PLAYGROUND_HEAP_ARENAS", 2))  # 0: glibc's own default
 MAX_SESSIONS = 2_000
 
 # Files: the app takes no uploads (a size limit of 0 bytes refuses every file); the CSV files it
