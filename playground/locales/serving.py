@@ -94,6 +94,33 @@ EN = {
         "The context sweep ran past {limit:g} seconds, the most one request may hold the shared "
         "model, and was stopped. Give fewer or shorter context lengths, or fewer repeats."
     ),
+    "serving.bench_heading": "### The same class on a production engine",
+    "serving.bench_explain": (
+        "A benchmark sends one class ({clients} learners x {tokens} new tokens each, chat prompts, a "
+        "quarter of them greedy, the rest sampled) to this playground and to a real **vLLM** server for "
+        "CPUs on the same weights and the same cores, one after the other, through the same OpenAI "
+        "client. Measured {date} on {machine}{version}."
+    ),
+    "serving.bench_version": ", vLLM {version}",
+    "serving.bench_table": (
+        "| | all learners together | median wait (p50) | p95 | slowest | one request alone |\n"
+        "|---|---|---|---|---|---|\n"
+    ),
+    "serving.bench_row": "| {path} | {tps:.1f} tokens/s | {p50:.1f} s | {p95:.1f} s | {max:.1f} s | {alone:.2f} s |\n",
+    "serving.bench_path.vllm": "vLLM (its OpenAI API)",
+    "serving.bench_path.v1": "this playground (its OpenAI API, /v1)",
+    "serving.bench_path.pages": "this playground (its pages, as a browser asks)",
+    "serving.bench_path.in_process": "this playground's scheduler (no web server)",
+    "serving.bench_ratio": (
+        "\nThrough /v1, this playground serves **{tps:.2f}x** vLLM's tokens per second, and its p95 "
+        "wait is **{p95:.2f}x** vLLM's. The two schedulers do the same thing here: continuous batching "
+        "of every learner's request, step by step."
+    ),
+    "serving.bench_none": (
+        "No benchmark figures yet. Run `make bench` (or `python benchmarks/bench_vllm.py`) on this "
+        "machine: it measures this playground against a real vLLM server on the same class, and the "
+        "figures appear here after the next start."
+    ),
     "serving.error.simulate_requests": "Simulate between 1 and {limit} learners.",
     "serving.error.simulate_prompt_tokens": "Prompt tokens must be between 1 and {limit}.",
     "serving.error.simulate_new_tokens": "New tokens must be between 1 and {limit}.",
@@ -196,6 +223,33 @@ TE = {
         "కాంటెక్స్ట్ లెంగ్త్ (context length) స్వీప్ {limit:g} సెకన్లు దాటింది, ఒక అభ్యర్థన పంచుకున్న "
         "మోడల్‌ను పట్టుకోగల గరిష్ఠ సమయం ఇదే, అందుకే ఆపివేయబడింది. తక్కువ లేదా చిన్న కాంటెక్స్ట్ "
         "లెంగ్త్‌లు, లేదా తక్కువ పునరావృతాలు ఇవ్వండి."
+    ),
+    "serving.bench_heading": "### అదే తరగతి, ప్రొడక్షన్ ఇంజిన్‌పై",
+    "serving.bench_explain": (
+        "ఒక బెంచ్‌మార్క్ ఒకే తరగతిని ({clients} మంది అభ్యాసకులు x ఒక్కొక్కరికి {tokens} కొత్త టోకెన్లు, చాట్ "
+        "ప్రాంప్ట్‌లు, నాలుగో వంతు గ్రీడీ, మిగతావి సాంప్లింగ్) ఈ ప్లేగ్రౌండ్‌కు, అదే వెయిట్స్‌తో అవే కోర్‌లపై నడిచే "
+        "CPUల కోసం నిజమైన **vLLM** సర్వర్‌కు ఒకదాని తర్వాత ఒకటిగా, ఒకే OpenAI క్లయింట్ ద్వారా పంపుతుంది. "
+        "{date}న {machine}పై కొలిచినది{version}."
+    ),
+    "serving.bench_version": ", vLLM {version}",
+    "serving.bench_table": (
+        "| | అభ్యాసకులందరూ కలిసి | మధ్యస్థ నిరీక్షణ (p50) | p95 | అత్యంత నెమ్మది | ఒక్క అభ్యర్థన ఒంటరిగా |\n"
+        "|---|---|---|---|---|---|\n"
+    ),
+    "serving.bench_row": "| {path} | {tps:.1f} టోకెన్లు/s | {p50:.1f} s | {p95:.1f} s | {max:.1f} s | {alone:.2f} s |\n",
+    "serving.bench_path.vllm": "vLLM (దాని OpenAI API)",
+    "serving.bench_path.v1": "ఈ ప్లేగ్రౌండ్ (దాని OpenAI API, /v1)",
+    "serving.bench_path.pages": "ఈ ప్లేగ్రౌండ్ (దాని పేజీలు, బ్రౌజర్ అడిగినట్లు)",
+    "serving.bench_path.in_process": "ఈ ప్లేగ్రౌండ్ షెడ్యూలర్ (వెబ్ సర్వర్ లేకుండా)",
+    "serving.bench_ratio": (
+        "\n/v1 ద్వారా ఈ ప్లేగ్రౌండ్ vLLM కన్నా **{tps:.2f}x** టోకెన్లు/సెకను సర్వ్ చేస్తుంది, దాని p95 నిరీక్షణ "
+        "vLLM దానికి **{p95:.2f}x**. ఇక్కడ రెండు షెడ్యూలర్లు ఒకే పని చేస్తాయి: ప్రతి అభ్యాసకుడి అభ్యర్థనను "
+        "స్టెప్ తర్వాత స్టెప్ కంటిన్యూయస్ బ్యాచింగ్ చేయడం."
+    ),
+    "serving.bench_none": (
+        "ఇంకా బెంచ్‌మార్క్ అంకెలు లేవు. ఈ యంత్రంపై `make bench` (లేదా `python benchmarks/bench_vllm.py`) "
+        "నడపండి: అది ఇదే తరగతిపై ఈ ప్లేగ్రౌండ్‌ను నిజమైన vLLM సర్వర్‌తో పోల్చి కొలుస్తుంది, తర్వాతి "
+        "ప్రారంభం నుండి అంకెలు ఇక్కడ కనిపిస్తాయి."
     ),
     "serving.error.simulate_requests": "1 నుండి {limit} మంది అభ్యాసకుల మధ్య అనుకరించండి.",
     "serving.error.simulate_prompt_tokens": "ప్రాంప్ట్ టోకెన్లు 1 నుండి {limit} మధ్య ఉండాలి.",

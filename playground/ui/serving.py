@@ -8,6 +8,7 @@ import gradio as gr
 
 from playground import charts, config, serving
 from playground.i18n import t
+from playground.serving import benchmark
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, endpoint, handler, session_of
 
 ID = "serving"
@@ -68,6 +69,32 @@ def simulate(runner, n: float, prompt_tokens: float, new_tokens: float):
     return table + waited, charts.simulated_class(runs)
 
 
+def _benchmark_row(name: str, r: dict) -> str:
+    return t("serving.bench_row", path=t(f"serving.bench_path.{name}"), tps=r["tokens_per_s"], p50=r["p50_s"],
+             p95=r["p95_s"], max=r["max_s"], alone=r["alone_s"])  # fmt: skip
+
+
+def benchmark_figures(figures: benchmark.Benchmark | None = None) -> str:
+    """The last class-against-vLLM benchmark's table, with when and where it ran; or how to make one."""
+    if figures is None:
+        return t("serving.bench_none")
+    version = t("serving.bench_version", version=figures.vllm_version) if figures.vllm_version else ""
+    text = t(
+        "serving.bench_explain",
+        clients=figures.clients,
+        tokens=figures.tokens,
+        date=figures.measured_at[:10],
+        machine=figures.machine,
+        version=version,
+    )
+    measured = [name for name in benchmark.PATHS if name in figures.results]
+    rows = "".join(_benchmark_row(name, figures.results[name]) for name in measured)
+    ratio = figures.ratio("tokens_per_s")
+    if ratio is not None:
+        rows += t("serving.bench_ratio", tps=ratio, p95=figures.ratio("p95_s"))
+    return f"{text}\n\n{t('serving.bench_table')}{rows}"
+
+
 def toggle_timer(active: bool):
     return gr.Timer(active=bool(active))
 
@@ -98,6 +125,9 @@ def build(runner, first=None) -> None:
         with gr.Row():
             steps = gr.Plot(elem_id="sv-steps", show_label=False)
             throughput = gr.Plot(elem_id="sv-throughput", show_label=False)
+
+        gr.Markdown(t("serving.bench_heading"))
+        gr.Markdown(benchmark_figures(benchmark.load()), elem_id="sv-benchmark")
 
         gr.Markdown(f"{t('serving.simulate_heading')}\n{t('serving.simulate_explain')}")
         with gr.Row():

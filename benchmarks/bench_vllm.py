@@ -1,0 +1,349 @@
+"""A class against a real engine: the playground and a real vLLM server for CPUs, one after the other.
+
+The same class (``--clients`` learners x ``--tokens`` tokens, chat prompts, a quarter greedy, the rest
+sampled, ``min_tokens = max_tokens`` so every answer has the same length) through one OpenAI client
+code path (the ``openai`` package, one thread per learner):
+
+1. the playground's scheduler in-process (no HTTP: the reference for the web paths);
+2. the playground's pages (``gradio_client`` on ``/generate``: the browser's path), launched as
+   ``python app.py``;
+3. the playground's ``/v1`` (the same server);
+4. vLLM (``python -m vllm.entrypoints.openai.api_server``, float32, on the same converted weights).
+
+Each path also serves one request alone (median of 3). Printed: aggregate tokens/s, p50/p95/max
+latency, and the ratios ours/vLLM; written to ``benchmarks/results/class_vs_vllm.json``, which the
+Serving tab shows (with the date and the machine). Also measured while the class is on the pages: the
+latency of a tokenize request from another learner (light work must stay well under a second).
+
+vLLM runs from its own venv (``make vllm``: it pins torch and transformers versions the app's venv
+does not have); ``VLLM_PYTHON`` names another interpreter. Its first start compiles for minutes
+(cached afterwards).
+
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_vllm.py [--clients 30] [--tokens 32] [--skip-vllm]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+os.environ.setdefault("PLAYGROUND_OFFLINE", "1")
+
+import httpx
+from bench_sessions import Server, free_port
+
+from playground import config
+from playground.models import MODELS, converted_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results" / "class_vs_vllm.json"
+VLLM_PYTHON = Path(os.environ.get("VLLM_PYTHON", ROOT / ".venv-vllm" / "bin" / "python"))
+SUBJECTS = [
+    "the sea", "a city at night", "the moon", "bread", "a library", "rain", "mountains", "a train",
+    "coffee", "the desert", "a garden", "winter", "music", "a river", "the stars",
+]  # fmt: skip
+
+
+def learners(n: int) -> list[dict]:
+    """The class: chat messages of different lengths; every fourth learner greedy, the rest sampled
+    (temperature 0.8, top_p 0.95, each its own seed)."""
+    out = []
+    for i in range(n):
+        length = "a long and detailed" if i % 3 == 0 else "a short"
+        text = f"Write {length} description of {SUBJECTS[i % len(SUBJECTS)]}" + "." * (i % 4)
+        sampled = {"temperature": 0.8, "top_p": 0.95, "seed": 1000 + i}
+        sampling = {"temperature": 0.0} if i % 4 == 0 else sampled
+        out.append({"messages": [{"role": "user", "content": text}]} | sampling)
+    return out
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))]
+
+
+def summary(wall_s: float, latencies: list[float], tokens: int, alone_s: float) -> dict:
+    latencies = sorted(latencies)
+    return {
+        "tokens_per_s": len(latencies) * tokens / wall_s,
+        "p50_s": statistics.median(latencies),
+        "p95_s": percentile(latencies, 0.95),
+        "max_s": latencies[-1],
+        "wall_s": wall_s,
+        "alone_s": alone_s,
+        "alone_tokens_per_s": tokens / alone_s,
+    }
+
+
+def run_class(ask, n: int) -> tuple[float, list[float]]:
+    """Everyone at once, one thread each: the class's wall time and each learner's latency."""
+
+    def timed(index: int) -> float:
+        start = time.perf_counter()
+        ask(index)
+        return time.perf_counter() - start
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        latencies = list(pool.map(timed, range(n)))
+    return time.perf_counter() - start, latencies
+
+
+def measure(ask, n: int, tokens: int) -> dict:
+    ask(0)  # warm-up
+    alone_s = statistics.median(_timed(ask, 0) for _ in range(3))
+    wall_s, latencies = run_class(ask, n)
+    return summary(wall_s, latencies, tokens, alone_s)
+
+
+def _timed(ask, index: int) -> float:
+    start = time.perf_counter()
+    ask(index)
+    return time.perf_counter() - start
+
+
+def openai_asker(base_url: str, model: str, class_: list[dict], tokens: int):
+    """One OpenAI client code path for every server: a chat completion of exactly ``tokens`` tokens."""
+    from openai import OpenAI
+
+    client = OpenAI(base_url=base_url, api_key="bench", timeout=600, max_retries=0)
+
+    def ask(index: int) -> None:
+        learner = dict(class_[index])
+        answer = client.chat.completions.create(
+            model=model,
+            messages=learner.pop("messages"),
+            max_tokens=tokens,
+            extra_body={"min_tokens": tokens},
+            **learner,
+        )
+        got = answer.usage.completion_tokens
+        if got != tokens:
+            raise RuntimeError(f"{got} tokens instead of {tokens}")
+
+    return ask
+
+
+def in_process(class_: list[dict], tokens: int) -> dict:
+    """The scheduler alone in this process: the same requests, no HTTP (the web paths' reference)."""
+    from playground.generation import GenerationParams
+    from playground.runner import ModelRunner
+    from playground.sampling import SamplingParams
+    from playground.serving import ModelService
+
+    runner = ModelRunner.load()
+    service = ModelService.of(runner)
+    service.start()
+    try:
+
+        def ask(index: int) -> None:
+            learner = class_[index]
+            ids = runner.tokenize_messages(learner["messages"]).ids
+            sampling = SamplingParams.from_values(
+                temperature=learner["temperature"], top_p=learner.get("top_p", 1.0)
+            )
+            params = GenerationParams(
+                sampling=sampling, max_new_tokens=tokens, min_new_tokens=tokens, seed=learner.get("seed", 0)
+            )
+            state = service.generate(ids, params, f"bench-{index}")
+            if len(state.tokens) != tokens:
+                raise RuntimeError(f"{len(state.tokens)} tokens instead of {tokens}")
+
+        return measure(ask, len(class_), tokens)
+    finally:
+        service.stop()
+
+
+def pages_asker(url: str, class_: list[dict], tokens: int):
+    """The browser's path: gradio_client streaming /generate (one client, so one session, per learner)."""
+    from gradio_client import Client
+
+    clients = [Client(url, verbose=False) for _ in class_]
+
+    def ask(index: int) -> None:
+        learner = class_[index]
+        answer = clients[index].predict(
+            prompt=learner["messages"][0]["content"], chat=True, temperature=learner["temperature"],
+            top_p=learner.get("top_p", 1.0), seed=learner.get("seed", 0), max_new_tokens=tokens,
+            min_new_tokens=tokens, api_name="/generate",
+        )  # fmt: skip
+        if len(answer["tokens"]) != tokens:
+            raise RuntimeError(f"{len(answer['tokens'])} tokens instead of {tokens}")
+
+    return ask
+
+
+def light_during(url: str, busy: threading.Event) -> list[float]:
+    """Another learner's tokenize requests while ``busy`` is set: each one's latency (s)."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    latencies = []
+    while busy.is_set():
+        start = time.perf_counter()
+        client.predict("A learner types a sentence to see its tokens.", "", api_name="/tokenize")
+        latencies.append(time.perf_counter() - start)
+        time.sleep(0.2)
+    return latencies
+
+
+def playground(class_: list[dict], tokens: int) -> dict:
+    """The launched server: its pages (with light work measured beside them), then its /v1."""
+    with tempfile.TemporaryFile("w+") as log:
+        server = Server(stderr=log).wait_ready(timeout_s=600)
+        try:
+            pages = pages_asker(server.url, class_, tokens)
+            pages(0)  # warm-up
+            alone_s = statistics.median(_timed(pages, 0) for _ in range(3))
+            busy = threading.Event()
+            busy.set()
+            with ThreadPoolExecutor(max_workers=1) as side:
+                light = side.submit(light_during, server.url, busy)
+                time.sleep(0.5)
+                wall_s, latencies = run_class(pages, len(class_))
+                busy.clear()
+                light_s = sorted(light.result())
+            result = {"pages": summary(wall_s, latencies, tokens, alone_s)}
+            result["pages"]["light_p95_s"] = percentile(light_s, 0.95)
+            result["pages"]["light_max_s"] = light_s[-1]
+            model = httpx.get(f"{server.url}/v1/models").json()["data"][0]["id"]
+            result["v1"] = measure(
+                openai_asker(f"{server.url}/v1", model, class_, tokens), len(class_), tokens
+            )
+            return result
+        except Exception:
+            log.seek(0)
+            print("the server's error output:\n" + log.read()[-4000:], file=sys.stderr)
+            raise
+        finally:
+            server.close()
+
+
+def vllm(class_: list[dict], tokens: int) -> dict:
+    """A real vLLM server for CPUs on the app's converted weights (float32), one engine core."""
+    weights = converted_dir(MODELS[config.DEFAULT_MODEL])
+    port = free_port()
+    name = config.DEFAULT_MODEL
+    command = [
+        str(VLLM_PYTHON), "-m", "vllm.entrypoints.openai.api_server", "--model", str(weights),
+        "--dtype", "float32", "--max-model-len", "2048", "--served-model-name", name,
+        "--host", "127.0.0.1", "--port", str(port),
+    ]  # fmt: skip
+    env = os.environ | {"VLLM_CPU_KVCACHE_SPACE": "2"}
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 900  # the first start compiles for minutes
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError("vLLM exited during start-up")
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("vLLM did not start in 15 minutes")
+                time.sleep(2)
+            return measure(
+                openai_asker(f"http://127.0.0.1:{port}/v1", name, class_, tokens), len(class_), tokens
+            )
+        except Exception:
+            log.seek(0)
+            print("vLLM's output:\n" + log.read()[-4000:], file=sys.stderr)
+            raise
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def vllm_version() -> str | None:
+    try:
+        out = subprocess.run(
+            [str(VLLM_PYTHON), "-c", "import importlib.metadata as m; print(m.version('vllm-cpu'))"],
+            capture_output=True, text=True, timeout=120, check=True,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip()
+
+
+def machine() -> str:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor() or "unknown CPU",
+    )  # fmt: skip
+    return f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}"
+
+
+def line(name: str, r: dict) -> str:
+    return (
+        f"{name:<28} {r['tokens_per_s']:7.1f} tokens/s  p50 {r['p50_s']:6.2f} s  p95 {r['p95_s']:6.2f} s  "
+        f"max {r['max_s']:6.2f} s   alone {r['alone_s']:5.2f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=30)
+    parser.add_argument("--tokens", type=int, default=32)
+    parser.add_argument("--skip-vllm", action="store_true", help="measure the playground only")
+    parser.add_argument("--no-write", action="store_true", help="do not write the results file")
+    args = parser.parse_args()
+    if not args.skip_vllm and not VLLM_PYTHON.exists():
+        sys.exit(f"No vLLM at {VLLM_PYTHON}: run `make vllm` (or set VLLM_PYTHON), or pass --skip-vllm.")
+    class_ = learners(args.clients)
+    load_before = os.getloadavg()[0]
+    results = {"in_process": in_process(class_, args.tokens)}
+    results |= playground(class_, args.tokens)
+    if not args.skip_vllm:
+        results["vllm"] = vllm(class_, args.tokens)
+    print(f"\na class of {args.clients} x {args.tokens} tokens (chat, a quarter greedy), one after the other")
+    names = {"in_process": "scheduler in-process", "pages": "playground pages (gradio)",
+             "v1": "playground /v1 (OpenAI)", "vllm": "vLLM /v1 (OpenAI)"}  # fmt: skip
+    for key, name in names.items():
+        if key in results:
+            print(line(name, results[key]))
+    pages, reference = results["pages"], results["in_process"]
+    print(
+        f"pages / in-process: {pages['tokens_per_s'] / reference['tokens_per_s']:.2f} of the throughput; "
+        f"tokenize beside the class: p95 {pages['light_p95_s']:.2f} s, max {pages['light_max_s']:.2f} s"
+    )
+    if "vllm" in results:
+        ours, theirs = results["v1"], results["vllm"]
+        print(
+            f"/v1 / vLLM: {ours['tokens_per_s'] / theirs['tokens_per_s']:.2f}x the throughput, "
+            f"{ours['p95_s'] / theirs['p95_s']:.2f}x the p95, "
+            f"{ours['alone_s'] / theirs['alone_s']:.2f}x the time alone"
+        )
+    record = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "load_before": round(load_before, 2),
+        "clients": args.clients,
+        "tokens": args.tokens,
+        "vllm_version": vllm_version() if "vllm" in results else None,
+        "results": results,
+    }
+    if not args.no_write:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        print(f"written to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
