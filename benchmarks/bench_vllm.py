@@ -116,11 +116,15 @@ def openai_asker(base_url: str, model: str, class_: list[dict], tokens: int):
     """One OpenAI client code path for every server: a chat completion of exactly ``tokens`` tokens."""
     from openai import OpenAI
 
-    client = OpenAI(base_url=base_url, api_key="bench", timeout=600, max_retries=0)
+    # One key per learner: the playground shares its generation slots fairly per address and key.
+    clients = [
+        OpenAI(base_url=base_url, api_key=f"learner-{i}", timeout=600, max_retries=0)
+        for i in range(len(class_))
+    ]
 
     def ask(index: int) -> None:
         learner = dict(class_[index])
-        answer = client.chat.completions.create(
+        answer = clients[index].chat.completions.create(
             model=model,
             messages=learner.pop("messages"),
             max_tokens=tokens,

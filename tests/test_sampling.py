@@ -16,6 +16,7 @@ from transformers import (
 )
 
 from playground import sampling
+from playground.sampling import stages
 
 VOCAB = 300
 
@@ -234,3 +235,34 @@ def test_report_and_view_follow_the_same_tokens_through_every_stage():
     top_k = next(s for s in view["stages"] if s["name"] == "top_k")
     assert top_k["removed"][:3] == [False, False, True] and top_k["kept"] == 2
     assert top_k["values"][2] == 2.5  # a cut token keeps the value it had before, greyed in the chart
+
+
+def test_top_p_without_its_argsort_keeps_exactly_what_transformers_sorting_keeps():
+    """The fast path (sorted values and a threshold) against transformers' TopPLogitsWarper rule
+    (argsort, cumulative sums, scatter): the same tensor every time, ties and -inf included; tied
+    values across the cut go the sorting way."""
+    import random
+
+    def by_sorting(logits, p):
+        sorted_logits, sorted_indices = torch.sort(logits, descending=False)
+        remove = sorted_logits.softmax(dim=-1).cumsum(dim=-1) <= (1 - p)
+        remove[..., -1:] = False
+        return logits.masked_fill(remove.scatter(-1, sorted_indices, remove), -math.inf)
+
+    rng = random.Random(0)
+    generator = torch.Generator().manual_seed(0)
+    fast = 0
+    for trial in range(400):
+        n = rng.choice([5, 50, 1000, 49152])
+        x = torch.randn(n, generator=generator) * rng.choice([0.1, 1, 3, 10])
+        if trial % 3 == 0:
+            x = torch.round(x * 2) / 2  # many ties
+        if trial % 5 == 0:
+            x[torch.rand(n, generator=generator) < 0.5] = -math.inf
+        p = rng.choice([0.01, 0.5, 0.9, 0.95, 0.999])
+        assert torch.equal(stages.top_p_filter(x, p), by_sorting(x, p)), (trial, n, p)
+        fast += stages._top_p_by_threshold(x, p) is not None
+    tied = torch.tensor([3.0, 1.0, 1.0, 1.0, 0.0])  # the cut falls among the three 1.0s
+    assert stages._top_p_by_threshold(tied, 0.8) is None
+    assert torch.equal(stages.top_p_filter(tied, 0.8), by_sorting(tied, 0.8))
+    assert 0 < fast < 400

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
 
@@ -126,12 +127,35 @@ def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
     """
     if p >= 1.0:
         return logits.clone()
+    if logits.dim() == 1 and logits.device.type == "cpu" and logits.dtype == torch.float32:
+        fast = _top_p_by_threshold(logits, p)
+        if fast is not None:
+            return fast
     sorted_logits, sorted_indices = torch.sort(logits, descending=False)
     cumulative = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
     sorted_remove = cumulative <= (1 - p)
     sorted_remove[..., -1:] = False
     remove = sorted_remove.scatter(-1, sorted_indices, sorted_remove)
     return logits.masked_fill(remove, -math.inf)
+
+
+def _top_p_by_threshold(logits: torch.Tensor, p: float) -> torch.Tensor | None:
+    """``top_p_filter``'s answer without its argsort (5 ms for 49,152 tokens on one core; sorting the
+    values alone takes 0.15 ms): the same sorted values give the same cumulative sums, and what is
+    dropped is a run of the smallest, every token up to a threshold value. None when tokens tied
+    with that value fall on both sides of the cut: which of them ``torch.sort`` puts first decides
+    then, so the caller sorts as transformers does."""
+    values = torch.from_numpy(np.sort(logits.detach().numpy()))
+    cumulative = values.softmax(dim=-1).cumsum(dim=-1)
+    sorted_remove = cumulative <= (1 - p)
+    sorted_remove[-1] = False
+    dropped = int(sorted_remove.sum())  # cumulative sums only grow: the dropped are the first ones
+    if dropped == 0:
+        return logits.clone()
+    threshold = values[dropped - 1]
+    if values[dropped] == threshold:
+        return None
+    return logits.masked_fill(logits <= threshold, -math.inf)
 
 
 def top_p_llama_cpp(logits: torch.Tensor, p: float) -> torch.Tensor:
