@@ -14,7 +14,7 @@ from playground.i18n import t
 from playground.serving import ModelService
 from playground.ui import sessions, tabs
 from playground.ui.common import Admission, admit_fairly
-from playground.ui.gradio_internals import end_streams
+from playground.ui.gradio_internals import calm_queue, end_streams
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 THEME = gr.themes.Default()
@@ -60,6 +60,7 @@ def build_demo(
             tabs.build_all(runner, firsts if firsts is not None else tabs.first_views(runner))
     demo.queue(default_concurrency_limit=config.MODEL_CONCURRENCY, max_size=config.QUEUE_MAX_SIZE)
     admit_fairly(demo, lang, admission)
+    calm_queue(demo, config.QUEUE_POLL_S, config.QUEUE_PROGRESS_POLL_S)
     demo.state_session_capacity = config.MAX_SESSIONS
     return demo
 

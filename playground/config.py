@@ -38,6 +38,10 @@ SESSION_SWEEP_S = 1.0  # how often expired sessions are looked for
 # The heap: freed memory goes back to the system every HEAP_TRIM_S (and when sessions expire); the
 # server's threads share HEAP_ARENAS glibc heaps instead of up to 8 per core (playground/ui/sessions.py).
 HEAP_TRIM_S = 30.0
+# How often each page's Gradio queue looks for new work and for progress to send (Gradio's own: every
+# 1 ms and 10 ms; playground/ui/gradio_internals.calm_queue).
+QUEUE_POLL_S = float(os.environ.get("PLAYGROUND_QUEUE_POLL_S", 0.01))
+QUEUE_PROGRESS_POLL_S = 0.1
 HEAP_ARENAS = int(os.environ.get("PLAYGROUND_HEAP_ARENAS", 2))  # 0: glibc's own default
 MAX_SESSIONS = 2_000
 

@@ -11,9 +11,10 @@ parameter) and returns the answer's dict (a generator of dicts for a streamed on
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import Callable, Iterator
-from contextlib import closing
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass
 from functools import cached_property, partial
 
@@ -236,16 +237,16 @@ def generation_params(request) -> GenerationParams:
     ).validate()
 
 
-def generate(runner, request, session: str = "") -> Iterator[dict]:
+async def generate(runner, request, session: str = "") -> AsyncIterator[dict]:
     """Generate with our own decoding loop through the engine's chain (stop strings one per line): text,
     why it stopped, timings. ``prefix_ids``: tokens taken as given after the prompt (a fork).
     Streams the newest state now and then; the last one is the answer. Concurrent requests share
     one batch (continuous batching); a cancelled job leaves it."""
     params = generation_params(request)
-    ids = encode_prompt(runner, request.prompt, request.chat)
-    states = serving.throttled(serving.generation_stream(runner, ids, params, session))
-    with closing(states):  # Gradio closes this handler when the client goes away
-        for state in states:
+    ids = await asyncio.to_thread(encode_prompt, runner, request.prompt, request.chat)
+    states = serving.astream(runner, ids, params, session, config.SERVING_HEARTBEAT_S)
+    async with aclosing(states):  # Gradio cancels this handler when the client goes away
+        async for state in states:
             yield state.to_api() if state else {"text": "", "stop_reason": None, "tokens": []}
 
 

@@ -18,7 +18,7 @@ from playground.serving.prefix_cache import PrefixCache
 from playground.serving.scheduler import Request, RequestRecord, Scheduler, StepRecord, prefill_chunks
 from playground.serving.service import ModelService, service_of
 from playground.serving.simulation import check_simulation, simulate_class, synthetic_prompts
-from playground.serving.streaming import generate, generation_stream, throttled
+from playground.serving.streaming import astream, generate, generation_stream, request_states, throttled
 from playground.serving.views import throughput_bins, timeline_rows
 
 __all__ = [
@@ -30,11 +30,13 @@ __all__ = [
     "Scheduler",
     "ServingError",
     "StepRecord",
+    "astream",
     "check_no_cache_budget",
     "check_simulation",
     "generate",
     "generation_stream",
     "prefill_chunks",
+    "request_states",
     "service_of",
     "simulate_class",
     "synthetic_prompts",

@@ -352,6 +352,8 @@ class Scheduler:
         request.decoder.stop_reason = "stopped"
         request.updates.put(request.decoder.state())
         self._finish(request, "stopped")
+        if request.notify is not None:
+            request.notify()
 
     def _finish(self, request: Request, outcome: str) -> None:
         request.record.outcome = outcome

@@ -42,8 +42,8 @@ def session_of(request) -> str:
 def handler(fn):
     """Bind ``fn`` to the current language (the page being built) and turn UserError into gr.Error.
 
-    Works for plain functions and generators (streaming handlers) alike. The signature is kept,
-    which gr.api reads for an endpoint's parameters.
+    Works for plain functions, generators and async generators (streaming handlers) alike. The
+    signature is kept, which gr.api reads for an endpoint's parameters.
     """
     lang = i18n.current()
 
@@ -70,6 +70,28 @@ def handler(fn):
                 steps.close()
 
         return _named(wrapped_generator, fn)
+
+    if inspect.isasyncgenfunction(fn):
+
+        @wraps(fn)
+        async def wrapped_async_generator(*args, **kwargs):
+            # Streamed in the event loop (no worker thread waits for it); Gradio cancels it when the
+            # client goes away, and closing the inner generator takes its request out of the batch.
+            steps = fn(*args, **kwargs)
+            try:
+                while True:
+                    with i18n.use(lang):
+                        try:
+                            value = await anext(steps)
+                        except StopAsyncIteration:
+                            return
+                        except UserError as error:
+                            raise gr.Error(str(error), print_exception=False) from None
+                    yield value
+            finally:
+                await steps.aclose()
+
+        return _named(wrapped_async_generator, fn)
 
     @wraps(fn)
     def wrapped(*args, **kwargs):

@@ -48,9 +48,10 @@ def api_function(endpoint: Endpoint, runner):
 
     if endpoint.streams:
 
-        def call(*args, **kwargs):
+        async def call(*args, **kwargs):
             request, extra = arguments(args, kwargs)
-            yield from endpoint.compute(runner, request, **extra)
+            async for answer in endpoint.compute(runner, request, **extra):
+                yield answer
 
     call.__name__ = call.__qualname__ = endpoint.name
     call.__doc__ = endpoint.compute.__doc__

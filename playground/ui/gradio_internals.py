@@ -83,6 +83,16 @@ def guard_queue(demo, refuse: Callable[[str, str], str | None]) -> None:
 # --- sessions -------------------------------------------------------------------------------------
 
 
+def calm_queue(demo, poll_s: float, progress_s: float) -> None:
+    """How often ``demo``'s queue looks for work. Gradio's ``Queue.start_processing`` polls every
+    1 ms on Linux (``sleep_when_free``), even with nothing to do or no free worker, and
+    ``start_progress_updates`` every 10 ms (gradio/queueing.py): thousands of event-loop wake-ups a
+    second per mounted page, each taking the GIL from the model's thread between two of its
+    tensor operations."""
+    demo._queue.sleep_when_free = poll_s
+    demo._queue.progress_update_sleep_when_free = progress_s
+
+
 def session_holder(app):
     """The StateHolder (every session's state) of a Gradio App: what ``mount_gradio_app`` and
     ``launch`` put on the ASGI app they serve."""

@@ -7,7 +7,8 @@ the endpoints' signatures are derived from it, so a new stage needs no edit here
 
 from __future__ import annotations
 
-from contextlib import closing
+import asyncio
+from contextlib import aclosing
 from dataclasses import dataclass
 from functools import partial
 from types import SimpleNamespace
@@ -203,18 +204,18 @@ def _status(state, params: GenerationParams) -> str:
     return f"{reason}\n\n{timing}"
 
 
-def generate_ui(
+async def generate_ui(
     runner, request: gr.Request, prompt, chat, engine, seed, max_new, min_new, stop, use_cache, *values
 ):
     """Stream generation through the engine's chain (in the shared batch): coloured tokens, status,
-    each step's alternatives."""
+    each step's alternatives. Streamed in the event loop: no thread waits for each learner."""
     params = _generation_params(engine, seed, max_new, min_new, stop, use_cache, values)
     label = _label(runner)
-    ids = encode_prompt(runner, prompt, chat)
+    ids = await asyncio.to_thread(encode_prompt, runner, prompt, chat)
     chips, rows, waits = [], [], 0  # each token is labelled once, when it arrives
-    states = serving.generation_stream(runner, ids, params, session_of(request))
-    with closing(states):  # a closed tab closes this handler, and the stream: the request leaves the batch
-        for state in states:
+    states = serving.astream(runner, ids, params, session_of(request))
+    async with aclosing(states):  # a closed tab cancels this handler: the request leaves the batch
+        async for state in states:
             if state is None:  # queued (the first one comes at once; later ones: still waiting)
                 waits += 1
                 yield gr.skip(), t("serving.waiting") if waits > 1 else gr.skip(), gr.skip(), gr.skip()
