@@ -84,6 +84,7 @@ async def request_states(
             loop.call_soon_threadsafe(changed.set)
 
     request.notify = notify
+    sent = None
     try:
         yield None
         while True:
@@ -95,13 +96,16 @@ async def request_states(
                 latest = item
             if latest is not None:
                 due = time.perf_counter() + every_s
+                sent = latest
                 yield latest
                 if latest.stop_reason:
                     return
             try:
                 await asyncio.wait_for(changed.wait(), heartbeat_s)
             except TimeoutError:
-                yield None  # still waiting: a page says so
+                # Nothing for a while: a page says it is still waiting (None); an API client, throttled,
+                # gets the newest state again (None only before the first), as ``throttled`` does.
+                yield sent if every_s else None
             changed.clear()
     finally:
         request.notify = None
