@@ -111,6 +111,7 @@ def main() -> None:
 
     sessions.limit_heap_arenas()  # before any thread of the server starts
     import sys
+
     sys.setswitchinterval(float(os.environ.get("PLAYGROUND_SWITCH_INTERVAL_S", 0.005)))
     runner = ModelRunner.load()
     print(

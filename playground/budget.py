@@ -25,8 +25,11 @@ class Deadline:
         self.limit_s = config.MODEL_DEADLINE_S if limit_s is None else limit_s
         self.start = time.perf_counter()
 
+    def passed(self) -> bool:
+        return time.perf_counter() - self.start > self.limit_s
+
     def check(self) -> None:
-        if time.perf_counter() - self.start > self.limit_s:
+        if self.passed():
             raise ServingError(self.key, limit=self.limit_s)
 
 

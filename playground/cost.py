@@ -294,25 +294,35 @@ class ContextSweep:
     method: str
     rows: tuple[dict, ...]
     waited_s: float | None = None  # set by the caller that took the model alone
+    not_reached: tuple[int, ...] = ()  # lengths asked for but not measured before the deadline
 
     def to_api(self) -> dict:
         """The /context_cost contract (the README's API section)."""
         answer = {"model": dict(self.model), "method": self.method, "rows": [dict(r) for r in self.rows]}
+        answer["not_reached"] = list(self.not_reached)
         if self.waited_s is not None:
             answer["waited_s"] = self.waited_s
         return answer
 
 
 def context_sweep(runner, lengths: list[int], repeats: int, progress=None) -> ContextSweep:
-    """Each length measured in turn; ``progress(fraction, text)`` is told after each."""
+    """Each length measured in turn, shortest first; ``progress(fraction, text)`` is told after each,
+    the fraction of the work done (a length costs about its square: the forward without the cache
+    attends over every token pair). No request holds the model past its budget: the shortest length
+    is always measured, and once the deadline has passed the lengths left are not (``not_reached``);
+    what was measured stays."""
     shape = ModelShape.of_runner(runner)
     rows = []
     deadline = Deadline("serving.error.sweep_deadline")
+    work = [tokens * tokens for tokens in lengths]
+    not_reached: tuple[int, ...] = ()
     for index, tokens in enumerate(lengths):
-        deadline.check()  # no request holds the model past its budget
+        if rows and deadline.passed():
+            not_reached = tuple(lengths[index:])
+            break
         rows.append(sweep_row(runner, shape, tokens, repeats))
         if progress is not None:
-            progress((index + 1) / len(lengths), t("context.progress", tokens=tokens))
+            progress(sum(work[: index + 1]) / sum(work), t("context.progress", tokens=tokens))
     return ContextSweep(
         model={
             "name": shape.name,
@@ -324,6 +334,7 @@ def context_sweep(runner, lengths: list[int], repeats: int, progress=None) -> Co
         },
         method=t("context.method_line", repeats=repeats, threads=config.num_threads()),
         rows=tuple(rows),
+        not_reached=not_reached,
     )
 
 

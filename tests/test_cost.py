@@ -64,7 +64,10 @@ def test_lengths_are_parsed_sorted_and_unique():
 
 def test_tiny_model_measured_kv_bytes_equal_the_formula(tiny_runner):
     shape = cost.ModelShape.of(tiny_runner.model, "tiny")
-    result = cost.context_sweep(tiny_runner, [8, 20], repeats=1)
+    fractions = []
+    result = cost.context_sweep(tiny_runner, [8, 20], repeats=1, progress=lambda f, text: fractions.append(f))
+    assert fractions == [64 / (64 + 400), 1.0]  # the work done: a length costs about its square
+    assert result.not_reached == ()
     for row in result.rows:
         assert (
             row["kv_cache_bytes"]

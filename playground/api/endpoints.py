@@ -435,7 +435,9 @@ CONTEXT_COST = Endpoint(
     context_cost,
     "`model: {name, num_layers, num_heads, num_kv_heads, head_dim, dtype_bytes}`, `method`, `rows: "
     "[{context_tokens, prefill_s, decode_s_per_token, decode_s_per_token_no_cache, kv_cache_bytes, "
-    "kv_cache_bytes_formula, attention_score_bytes_per_layer, repeats}]`",
+    "kv_cache_bytes_formula, attention_score_bytes_per_layer, repeats}]`, `not_reached` (lengths not "
+    f"measured: the sweep stops at {config.MODEL_DEADLINE_S:g} s and keeps what it measured; empty when "
+    "all were)",
 )
 
 

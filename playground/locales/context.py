@@ -11,6 +11,11 @@ EN = {
     "context.method": "{method}. The measured KV cache equals the formula at every length: **{match}**.",
     "context.method_line": "median of {repeats} run(s) per length on this machine ({threads} threads)",
     "context.progress": "{tokens:,} tokens",
+    "context.not_reached": (
+        "\n\n**Not measured: {lengths} tokens.** The sweep stopped at {limit:g} seconds, the most one "
+        "request may hold the shared model; what was measured is drawn. Ask for those lengths alone, "
+        "or with fewer repeats."
+    ),
     "context.csv": "Download the numbers (CSV)",
     "context.projection_heading": "Projected to large models",
     "context.models": "Models",
@@ -40,6 +45,11 @@ TE = {
     "context.method": "{method}. కొలిచిన KV కాష్ ప్రతి పొడవు వద్ద సూత్రానికి సమానం: **{match}**.",
     "context.method_line": "ఈ మెషీన్పై ({threads} థ్రెడ్లు) ఒక్కో పొడవుకు {repeats} సార్లు నడిపిన మధ్యగతం",
     "context.progress": "{tokens:,} టోకెన్లు",
+    "context.not_reached": (
+        "\n\n**కొలవలేదు: {lengths} టోకెన్లు.** ఒక అభ్యర్థన పంచుకున్న మోడల్‌ను పట్టుకోగల గరిష్ఠ సమయం "
+        "{limit:g} సెకన్ల వద్ద స్వీప్ ఆగింది; కొలిచినవి గీయబడ్డాయి. ఆ పొడవులను విడిగా, లేదా తక్కువ "
+        "పునరావృతాలతో అడగండి."
+    ),
     "context.csv": "సంఖ్యలను డౌన్లోడ్ చేయండి (CSV)",
     "context.projection_heading": "పెద్ద మోడల్స్కు అంచనా",
     "context.models": "మోడల్స్",

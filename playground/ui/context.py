@@ -54,6 +54,9 @@ def measure(runner, lengths: str, repeats, log_axes: bool, progress=gr.Progress(
         method=result.method,
         match=t("decode.match_yes" if match else "decode.match_no"),
     ) + t("serving.measured_alone", waited_ms=result.waited_s * 1000)
+    if result.not_reached:
+        lengths = ", ".join(f"{n:,}" for n in result.not_reached)
+        note += t("context.not_reached", lengths=lengths, limit=config.MODEL_DEADLINE_S)
     time_fig, memory_fig = redraw(result, log_axes)
     return result, time_fig, memory_fig, note, _csv(result)
 
