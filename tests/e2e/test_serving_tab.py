@@ -46,3 +46,23 @@ def test_stop_takes_the_generation_out_of_the_batch(page, real_runner):
     page.wait_for_function(
         "() => (document.querySelector('#sv-timeline')?.textContent || '').includes('(you)')", timeout=60_000
     )
+
+
+def test_the_live_views_empty_message_is_true_about_simulations(page, real_runner):
+    """Issue 23: the empty live view said "simulate a class below, then refresh", but simulated requests
+    never appear there. Now it says so, and a simulation indeed leaves the live traffic as it was."""
+    from playground.i18n import t
+
+    scheduler = serving.service_of(real_runner).scheduler
+    empty = t("serving.live_empty", window=120)
+    assert "not served here" in empty and "Simulate" not in empty
+    page.get_by_role("tab", name="Serving a class").click()
+    summary = page.locator("#sv-summary").inner_text()
+    assert "No generation in the last" in summary and "not served here" in summary
+    before = len(scheduler.requests)
+    for slider, value in (("#sv-n", "2"), ("#sv-new-tokens", "2"), ("#sv-prompt-tokens", "4")):
+        page.locator(f"{slider} input[type=number]").fill(value)
+        page.locator(f"{slider} input[type=number]").press("Enter")
+    page.locator("#sv-simulate").click()
+    page.locator("#sv-simulated .js-plotly-plot").wait_for(timeout=120_000)
+    assert len(scheduler.requests) == before  # the simulation ran apart from the live traffic
