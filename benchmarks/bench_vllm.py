@@ -147,7 +147,7 @@ def in_process(class_: list[dict], tokens: int) -> dict:
 
     runner = ModelRunner.load()
     service = ModelService.of(runner)
-    service.start()
+    service.start(process=False)  # the scheduler in a thread of this process, with no web server
     try:
 
         def ask(index: int) -> None:

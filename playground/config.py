@@ -71,6 +71,13 @@ def num_threads() -> int:
     return max(1, len(os.sched_getaffinity(0)))
 
 
+def engine_process() -> bool:
+    """Whether the server runs the serving batch in a process of its own (playground/serving/
+    engine_process.py), so it never waits for the web server's GIL. PLAYGROUND_ENGINE_PROCESS=0: a
+    thread of the server's process."""
+    return os.environ.get("PLAYGROUND_ENGINE_PROCESS", "1") not in ("0", "", "false")
+
+
 def scheduler_threads() -> int:
     """Torch threads of the serving scheduler's batch: every core but one, which the web server
     needs while a class is connected (its event loop, one handler per request, the answers'

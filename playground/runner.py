@@ -9,10 +9,11 @@ is the model service's (``playground/serving/service.py``), which a runner alone
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 
 import torch
@@ -53,6 +54,9 @@ class ModelRunner:
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     spec: models.ModelSpec | None = None  # the registry entry, when the model came from it
     service: object = None  # its ModelService (playground.serving), made by ModelService.of
+    # Set while the batch runs in another process (playground/serving/engine_process.py): a context
+    # manager that takes the batch off the machine's cores for ``alone``'s block.
+    pause_batch: Callable[[], AbstractContextManager] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)  # the model: see ``hold``
     _owner: int | None = None  # the thread holding ``_lock``
     _tokenizers: dict = field(default_factory=dict)  # registry tokenizers loaded so far
@@ -289,7 +293,9 @@ class ModelRunner:
         waits for the step in progress, pauses the batch until the block ends, and yields the
         seconds it waited. Model calls inside the block (``hold``) go straight in."""
         start = time.perf_counter()
-        with self.hold():
+        outermost = self._owner != threading.get_ident()
+        pause = self.pause_batch if outermost and self.pause_batch is not None else contextlib.nullcontext
+        with self.hold(), pause():
             yield time.perf_counter() - start
 
     # --- model calls --------------------------------------------------------------------------

@@ -180,7 +180,7 @@ class Server:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self, timeout_s: float = 60.0) -> Server:
+    def start(self, timeout_s: float = 600.0) -> Server:
         self._thread.start()
         deadline = time.monotonic() + timeout_s
         while not self._server.started:

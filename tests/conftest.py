@@ -29,7 +29,9 @@ def real_runner():
 
     runner = ModelRunner.load()
     service = ModelService.of(runner)
-    service.start()  # every test shares the batch, as learners do; a server started later reuses it
+    # Every test shares the batch, as learners do; a server started later reuses it. In a thread of
+    # this process, so tests can look inside it (tests/test_engine_process.py tests the process).
+    service.start(process=False)
     yield runner
     service.stop()  # the serving thread ends before the interpreter does
 

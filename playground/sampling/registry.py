@@ -188,7 +188,9 @@ def make_sampling_params(stages: Mapping[str, Stage] = STAGES) -> type:
         "from_values": classmethod(from_values),
         "__doc__": "The sampling knobs, one field per stage of the registry (see ``STAGES``).",
     }
-    return dataclasses.make_dataclass("SamplingParams", fields, namespace=namespace, frozen=True)
+    made = dataclasses.make_dataclass("SamplingParams", fields, namespace=namespace, frozen=True)
+    made.__module__ = __name__  # pickled by name (to the engine process): playground.sampling.registry
+    return made
 
 
 SamplingParams = make_sampling_params()

@@ -29,6 +29,7 @@ from dataclasses import replace
 from playground import config
 from playground.budget import check_no_cache_budget
 from playground.generation import GenerationParams, GenerationState, generate_stream
+from playground.serving.engine_process import EngineClient
 from playground.serving.scheduler import Request, Scheduler
 
 _MADE = threading.Lock()  # makes ModelService.of create one service per runner
@@ -41,6 +42,7 @@ class ModelService:
         self.runner = runner
         self.scheduler = Scheduler(runner, max_batch)
         self._inline = threading.Lock()  # one caller at a time steps a scheduler that no thread runs
+        self._thread_scheduler: Scheduler | None = None  # set aside while an engine process runs
 
     @classmethod
     def of(cls, runner) -> ModelService:
@@ -56,22 +58,34 @@ class ModelService:
     def running(self) -> bool:
         return self.scheduler.running
 
-    def start(self) -> bool:
-        """Start the scheduler's thread; False when it was already running (its starter stops it)."""
+    def start(self, process: bool | None = None) -> bool:
+        """Start the scheduler: in a process of its own (``engine_process``: the server's default, for a
+        registry model the child can load by name) or in a thread of this process. False when it was
+        already running (its starter stops it)."""
+        process = config.engine_process() if process is None else process
         with self._inline:
             if self.running:
                 return False
-            self.scheduler.start()
+            if process and self.runner.spec is not None:
+                engine = EngineClient(self.runner, self.runner.spec.name, self.scheduler.max_batch)
+                engine.start()
+                self.scheduler, self._thread_scheduler = engine, self.scheduler
+                self.runner.pause_batch = engine.pause
+            else:
+                self.scheduler.start()
             return True
 
     def stop(self) -> None:
-        """Stop the scheduler's thread; waiting and running requests get an error."""
+        """Stop the scheduler; waiting and running requests get an error."""
         self.scheduler.stop()
+        if self._thread_scheduler is not None:  # back to the in-process scheduler (not running)
+            self.runner.pause_batch = None
+            self.scheduler, self._thread_scheduler = self._thread_scheduler, None
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app=None):
         """Run the service for as long as the server runs (a FastAPI/Starlette lifespan)."""
-        started = self.start()
+        started = await asyncio.to_thread(self.start)  # an engine process loads the model first
         try:
             yield
         finally:
