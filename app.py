@@ -110,9 +110,6 @@ def main() -> None:
     from playground.runner import ModelRunner
 
     sessions.limit_heap_arenas()  # before any thread of the server starts
-    import sys
-
-    sys.setswitchinterval(float(os.environ.get("PLAYGROUND_SWITCH_INTERVAL_S", 0.005)))
     runner = ModelRunner.load()
     print(
         f"Loaded {runner.name} from {runner.source.kind} ({runner.source.location}) "
