@@ -64,3 +64,16 @@ def test_bad_input_gets_a_sentence_and_the_server_keeps_serving(client):
     with pytest.raises(Exception, match="not available offline"):
         client.predict("hi", "GPT-2", api_name="/tokenize")
     assert client.predict("still here", "", api_name="/tokenize")["num_tokens"] == 2
+
+
+def test_the_header_names_the_models_source_without_a_path_on_the_servers_disk(real_runner):
+    """Issue 23: the header showed the cache folder's path; it says "offline copy" in both languages."""
+    import app
+    from playground import i18n
+
+    assert real_runner.source.kind in ("cache", "gguf")  # the tests' model is the offline one
+    for lang in i18n.LANGUAGES:
+        with i18n.use(lang):
+            line = app.model_line(real_runner)
+        assert str(config.cache_dir()) not in line and "/" not in line.split("·")[1]
+    assert "offline copy" in app.model_line(real_runner)

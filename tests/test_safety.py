@@ -54,9 +54,10 @@ def test_old_downloads_are_removed_and_new_ones_kept(tmp_path):
 
 
 def test_the_context_tabs_csv_is_written_where_it_is_swept():
+    from playground.cost import ContextSweep
     from playground.ui.context import _csv
 
-    path = _csv({"rows": [{"context_tokens": 8, "prefill_s": 0.01}]})
+    path = _csv(ContextSweep(model={}, method="", rows=({"context_tokens": 8, "prefill_s": 0.01},)))
     assert os.path.dirname(path) == str(sessions.download_dir())
     os.remove(path)
 

@@ -266,3 +266,9 @@ def test_top_p_without_its_argsort_keeps_exactly_what_transformers_sorting_keeps
     assert stages._top_p_by_threshold(tied, 0.8) is None
     assert torch.equal(stages.top_p_filter(tied, 0.8), by_sorting(tied, 0.8))
     assert 0 < fast < 400
+
+
+def test_a_certain_choice_has_zero_entropy_never_minus_zero():
+    """Issue 23: a stage that leaves one token showed "-0.00 bits"."""
+    bits = stages.entropy_bits(torch.tensor([2.0, -math.inf, -math.inf]))
+    assert bits == 0.0 and math.copysign(1.0, bits) == 1.0 and f"{bits:.2f}" == "0.00"

@@ -84,7 +84,7 @@ TE = {
     "chart.lang.ar": "అరబిక్",
     "chart.lang.hi": "హిందీ",
     "chart.lang.te": "తెలుగు",
-    "chart.stage.raw": "రా లాజిట్స్",
+    "chart.stage.raw": "ముడి లాజిట్స్",
     "chart.stage.penalties": "పెనాల్టీల తర్వాత",
     "chart.stage.temperature": "టెంపరేచర్ తర్వాత",
     "chart.stage.top_k": "టాప్-k తర్వాత",

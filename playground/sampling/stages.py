@@ -208,7 +208,8 @@ def entropy_bits(logits: torch.Tensor) -> float:
         return 0.0
     logp = torch.log_softmax(logits.double(), dim=-1)
     p = logp.exp()
-    return float(-(p * torch.where(p > 0, logp, torch.zeros_like(logp))).sum() / math.log(2))
+    bits = float(-(p * torch.where(p > 0, logp, torch.zeros_like(logp))).sum() / math.log(2))
+    return max(0.0, bits)  # never "-0.00 bits": one certain token sums to -0.0, rounding to -1e-17
 
 
 def top_ids(values: torch.Tensor, n: int) -> list[int]:

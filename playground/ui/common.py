@@ -46,52 +46,10 @@ def handler(fn):
     signature is kept, which gr.api reads for an endpoint's parameters.
     """
     lang = i18n.current()
-
     if inspect.isgeneratorfunction(fn):
-
-        @wraps(fn)
-        def wrapped_generator(*args, **kwargs):
-            # Gradio runs each step of a generator in a fresh copy of the context (one worker-thread
-            # call per next()), so the language is set around every step, not once around them all.
-            # Closing this (Stop, a cancelled job) closes the inner generator, so its ``finally``
-            # runs (a generation leaves the batch).
-            steps = fn(*args, **kwargs)
-            try:
-                while True:
-                    with i18n.use(lang):
-                        try:
-                            value = next(steps)
-                        except StopIteration:
-                            return
-                        except UserError as error:
-                            raise gr.Error(str(error), print_exception=False) from None
-                    yield value
-            finally:
-                steps.close()
-
-        return _named(wrapped_generator, fn)
-
+        return _named(_generator_handler(fn, lang), fn)
     if inspect.isasyncgenfunction(fn):
-
-        @wraps(fn)
-        async def wrapped_async_generator(*args, **kwargs):
-            # Streamed in the event loop (no worker thread waits for it); Gradio cancels it when the
-            # client goes away, and closing the inner generator takes its request out of the batch.
-            steps = fn(*args, **kwargs)
-            try:
-                while True:
-                    with i18n.use(lang):
-                        try:
-                            value = await anext(steps)
-                        except StopAsyncIteration:
-                            return
-                        except UserError as error:
-                            raise gr.Error(str(error), print_exception=False) from None
-                    yield value
-            finally:
-                await steps.aclose()
-
-        return _named(wrapped_async_generator, fn)
+        return _named(_async_generator_handler(fn, lang), fn)
 
     @wraps(fn)
     def wrapped(*args, **kwargs):
@@ -102,6 +60,52 @@ def handler(fn):
                 raise gr.Error(str(error), print_exception=False) from None
 
     return _named(wrapped, fn)
+
+
+def _generator_handler(fn, lang: str):
+    @wraps(fn)
+    def wrapped_generator(*args, **kwargs):
+        # Gradio runs each step of a generator in a fresh copy of the context (one worker-thread
+        # call per next()), so the language is set around every step, not once around them all.
+        # Closing this (Stop, a cancelled job) closes the inner generator, so its ``finally``
+        # runs (a generation leaves the batch).
+        steps = fn(*args, **kwargs)
+        try:
+            while True:
+                with i18n.use(lang):
+                    try:
+                        value = next(steps)
+                    except StopIteration:
+                        return
+                    except UserError as error:
+                        raise gr.Error(str(error), print_exception=False) from None
+                yield value
+        finally:
+            steps.close()
+
+    return wrapped_generator
+
+
+def _async_generator_handler(fn, lang: str):
+    @wraps(fn)
+    async def wrapped_async_generator(*args, **kwargs):
+        # Streamed in the event loop (no worker thread waits for it); Gradio cancels it when the
+        # client goes away, and closing the inner generator takes its request out of the batch.
+        steps = fn(*args, **kwargs)
+        try:
+            while True:
+                with i18n.use(lang):
+                    try:
+                        value = await anext(steps)
+                    except StopAsyncIteration:
+                        return
+                    except UserError as error:
+                        raise gr.Error(str(error), print_exception=False) from None
+                yield value
+        finally:
+            await steps.aclose()
+
+    return wrapped_async_generator
 
 
 def endpoint(fn, *bound):

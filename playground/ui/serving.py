@@ -95,6 +95,12 @@ def benchmark_figures(figures: benchmark.Benchmark | None = None) -> str:
     return f"{text}\n\n{t('serving.bench_table')}{rows}"
 
 
+def _benchmark_section() -> None:
+    """The last class-against-vLLM benchmark, read when the page is built."""
+    gr.Markdown(t("serving.bench_heading"))
+    gr.Markdown(benchmark_figures(benchmark.load()), elem_id="sv-benchmark")
+
+
 def toggle_timer(active: bool):
     return gr.Timer(active=bool(active))
 
@@ -102,6 +108,37 @@ def toggle_timer(active: bool):
 def first_view(runner) -> None:
     """Nothing from the model: this tab's first view is drawn without it."""
     return None
+
+
+def _simulation_controls():
+    """Simulate a class: how many learners, their prompt and new tokens, and the button."""
+    with gr.Row():
+        n = gr.Slider(
+            1,
+            config.MAX_SIMULATED_REQUESTS,
+            value=8,
+            step=1,
+            label=t("serving.sim_requests"),
+            elem_id="sv-n",
+        )
+        prompt_tokens = gr.Slider(
+            1,
+            config.MAX_SIMULATED_PROMPT_TOKENS,
+            value=32,
+            step=1,
+            label=t("serving.sim_prompt_tokens"),
+            elem_id="sv-prompt-tokens",
+        )
+        new_tokens = gr.Slider(
+            1,
+            config.MAX_SIMULATED_NEW_TOKENS,
+            value=16,
+            step=1,
+            label=t("serving.sim_new_tokens"),
+            elem_id="sv-new-tokens",
+        )
+        run = gr.Button(t("serving.simulate_run"), variant="primary", elem_id="sv-simulate")  # fmt: skip
+    return n, prompt_tokens, new_tokens, run
 
 
 def build(runner, first=None) -> None:
@@ -126,36 +163,9 @@ def build(runner, first=None) -> None:
             steps = gr.Plot(elem_id="sv-steps", show_label=False)
             throughput = gr.Plot(elem_id="sv-throughput", show_label=False)
 
-        gr.Markdown(t("serving.bench_heading"))
-        gr.Markdown(benchmark_figures(benchmark.load()), elem_id="sv-benchmark")
-
+        _benchmark_section()
         gr.Markdown(f"{t('serving.simulate_heading')}\n{t('serving.simulate_explain')}")
-        with gr.Row():
-            n = gr.Slider(
-                1,
-                config.MAX_SIMULATED_REQUESTS,
-                value=8,
-                step=1,
-                label=t("serving.sim_requests"),
-                elem_id="sv-n",
-            )
-            prompt_tokens = gr.Slider(
-                1,
-                config.MAX_SIMULATED_PROMPT_TOKENS,
-                value=32,
-                step=1,
-                label=t("serving.sim_prompt_tokens"),
-                elem_id="sv-prompt-tokens",
-            )
-            new_tokens = gr.Slider(
-                1,
-                config.MAX_SIMULATED_NEW_TOKENS,
-                value=16,
-                step=1,
-                label=t("serving.sim_new_tokens"),
-                elem_id="sv-new-tokens",
-            )
-            run = gr.Button(t("serving.simulate_run"), variant="primary", elem_id="sv-simulate")  # fmt: skip
+        n, prompt_tokens, new_tokens, run = _simulation_controls()
         table = gr.Markdown(t("serving.simulate_empty"), elem_id="sv-simulate-table")
         simulated = gr.Plot(elem_id="sv-simulated", show_label=False)
 

@@ -46,6 +46,7 @@ def test_a_sweep_past_its_deadline_keeps_and_draws_what_it_measured(page, monkey
     page.wait_for_function("() => document.querySelector('#cc-note').innerText.includes('Not measured')")
     note = page.locator("#cc-note").inner_text()
     assert "Not measured: 32, 48 tokens" in note and "equal" in note
+    page.locator("#cc-time .js-plotly-plot").wait_for()
     points = page.evaluate("() => document.querySelector('#cc-time .js-plotly-plot').data[0].x")
     assert list(points) == [16]  # the measured length is drawn
     assert page.locator(".toast-body").count() == 0  # no error
