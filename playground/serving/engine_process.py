@@ -332,17 +332,12 @@ class EngineClient(Scheduler):
                 request.notify()
 
     def _fail_all(self, error: Exception) -> None:
+        """Every request still held fails (each is in ``waiting`` or ``rows``: the Scheduler's own)."""
         with self._wake:
-            failed = list(self._remote.values())
             self._remote.clear()
-            self.rows, self.cache, self.mask = [], None, None
-            self.waiting.clear()
-        for request in failed:
-            if not request.done:
-                self._finish(request, "error")
-                request.updates.put(error)
-                if request.notify is not None:
-                    request.notify()
+            self._tokens.clear()
+            self._step_s.clear()
+        super()._fail_all(error)
 
     # --- not here: the engine steps -------------------------------------------------------------
 
