@@ -36,6 +36,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("PLAYGROUND_OFFLINE", "1")
@@ -87,15 +88,9 @@ def summary(wall_s: float, latencies: list[float], tokens: int, alone_s: float) 
 
 def run_class(ask, n: int) -> tuple[float, list[float]]:
     """Everyone at once, one thread each: the class's wall time and each learner's latency."""
-
-    def timed(index: int) -> float:
-        start = time.perf_counter()
-        ask(index)
-        return time.perf_counter() - start
-
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=n) as pool:
-        latencies = list(pool.map(timed, range(n)))
+        latencies = list(pool.map(partial(_timed, ask), range(n)))
     return time.perf_counter() - start, latencies
 
 

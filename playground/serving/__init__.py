@@ -5,7 +5,7 @@
 - ``scheduler``: continuous batching (``Scheduler``, ``Request``, ``RequestRecord``,
   ``StepRecord``, ``prefill_chunks``);
 - ``prefix_cache``: ``PrefixCache``, finished generations' keys and values that forks start from;
-- ``streaming``: what handlers use (``generation_stream``, ``throttled``, ``generate``);
+- ``streaming``: what handlers use (``astream``, ``generation_stream``, ``generate``);
 - ``simulation``: "Simulate a class" (``simulate_class``, ``check_simulation``, ``synthetic_prompts``);
 - ``views``: plain series for the Serving view (``timeline_rows``, ``throughput_bins``).
 
@@ -18,7 +18,7 @@ from playground.serving.prefix_cache import PrefixCache
 from playground.serving.scheduler import Request, RequestRecord, Scheduler, StepRecord, prefill_chunks
 from playground.serving.service import ModelService, service_of
 from playground.serving.simulation import check_simulation, simulate_class, synthetic_prompts
-from playground.serving.streaming import astream, generate, generation_stream, request_states, throttled
+from playground.serving.streaming import astream, generate, generation_stream, request_states
 from playground.serving.views import throughput_bins, timeline_rows
 
 __all__ = [
@@ -40,7 +40,6 @@ __all__ = [
     "service_of",
     "simulate_class",
     "synthetic_prompts",
-    "throttled",
     "throughput_bins",
     "timeline_rows",
 ]

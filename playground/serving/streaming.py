@@ -13,7 +13,7 @@ import asyncio
 import math
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import aclosing, closing, suppress
+from contextlib import aclosing, suppress
 
 from playground import config
 from playground.generation import GenerationParams, GenerationState
@@ -26,20 +26,6 @@ def generation_stream(
 ) -> Iterator[GenerationState | None]:
     """Every generation of the app (``ModelService.stream``). Yields None while waiting."""
     return ModelService.of(runner).stream(prompt_ids, params, session)
-
-
-def throttled(states: Iterator[GenerationState | None], every_s: float = config.SERVING_HEARTBEAT_S):
-    """The newest state at once, then at most every ``every_s`` (None until there is one), and the last:
-    an API client gets its answer without one message per token, and its handler still returns
-    to Gradio often enough to be closed when the client goes away."""
-    latest, last_sent = None, -math.inf
-    with closing(states):  # closing this closes the stream: its request leaves the batch
-        for state in states:
-            latest = state or latest
-            now = time.perf_counter()
-            if (latest is not None and latest.stop_reason) or now - last_sent >= every_s:
-                last_sent = now
-                yield latest
 
 
 def generate(runner, prompt_ids: list[int], params: GenerationParams, session: str = "") -> GenerationState:
@@ -104,7 +90,7 @@ async def request_states(
                 await asyncio.wait_for(changed.wait(), heartbeat_s)
             except TimeoutError:
                 # Nothing for a while: a page says it is still waiting (None); an API client, throttled,
-                # gets the newest state again (None only before the first), as ``throttled`` does.
+                # gets the newest state again (None only before the first), as ``_throttled`` does.
                 yield sent if every_s else None
             changed.clear()
     finally:
@@ -126,7 +112,8 @@ async def _in_thread(states: Iterator) -> AsyncIterator:
 
 
 async def _throttled(states: AsyncIterator, every_s: float) -> AsyncIterator:
-    """``throttled`` for an async iterator."""
+    """The newest state at once, then at most every ``every_s`` (None until there is one), and the
+    last: an API client gets its answer without one message per token."""
     latest, last_sent = None, -math.inf
     async for state in states:
         latest = state or latest
