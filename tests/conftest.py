@@ -123,3 +123,28 @@ def client(app_url):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def _real_engine(name: str):
+    """Start real engine ``name`` for the tests that ask for it (once a session); say why it cannot."""
+    from playground import real_engines
+
+    gguf = real_engines.convert_f32_gguf() if name == "llama.cpp" else None
+    started = real_engines.start(name, free_port(), gguf)
+    return started
+
+
+@pytest.fixture(scope="session")
+def vllm_engine():
+    """A real vLLM for CPUs (``make vllm``) on the app's weights, with its processed logprobs."""
+    started = _real_engine("vllm")
+    yield started.engine
+    started.stop()
+
+
+@pytest.fixture(scope="session")
+def llama_engine():
+    """llama.cpp's own server (``make llama-cpp``) on the F32 GGUF of the app's weights."""
+    started = _real_engine("llama.cpp")
+    yield started.engine
+    started.stop()
