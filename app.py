@@ -9,7 +9,7 @@ from pathlib import Path
 import gradio as gr
 from fastapi import FastAPI
 
-from playground import config, html, i18n, openai_api, web
+from playground import config, html, i18n, openai_api, real_engines, web
 from playground.i18n import t
 from playground.serving import ModelService
 from playground.ui import sessions, tabs
@@ -110,6 +110,9 @@ def main() -> None:
     from playground.runner import ModelRunner
 
     sessions.limit_heap_arenas()  # before any thread of the server starts
+    # A mistake in PLAYGROUND_ENGINES or PLAYGROUND_GENERATION_ENGINE stops here, with a sentence.
+    engines = real_engines.configured()
+    generation = real_engines.generation_engine()
     runner = ModelRunner.load()
     print(
         f"Loaded {runner.name} from {runner.source.kind} ({runner.source.location}) "
@@ -119,6 +122,12 @@ def main() -> None:
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     app = create_app(runner, host, port)
     print(f"Serving on http://{host}:{port}/ (English), http://{host}:{port}/te/ (Telugu), OpenAI API at /v1")
+    for engine in engines.values():
+        state = "answers" if real_engines.healthy(engine) else "does not answer yet"
+        print(f"Real engine {engine.label}: {state}")
+    if generation:
+        state = "answers" if real_engines.healthy(generation) else "does not answer yet"
+        print(f"Every generation goes to {generation.label}: {state}")
     web.AppServer(app, host, port, partial(end_streams, app)).run()
 
 

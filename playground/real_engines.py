@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import math
 import os
 import subprocess
@@ -46,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REAL_ENGINES = ("vllm", "llama.cpp")  # the presets a real engine can stand beside
 LLAMA_CPP_PYTHON_VERSION = "0.3.36"  # its tree ships llama.cpp's source, its server and converter
 ENGINES_ENV = "PLAYGROUND_ENGINES"  # "vllm=http://127.0.0.1:8000,llama.cpp=http://127.0.0.1:8080"
+GENERATION_ENV = "PLAYGROUND_GENERATION_ENGINE"  # "http://vllm.school.lan:8000" (see generation_engine)
 START_TIMEOUT_S = {"vllm": 900.0, "llama.cpp": 120.0}  # vLLM's first start compiles for minutes
 REQUEST_TIMEOUT_S = 60.0
 TOP_LOGPROBS = 20  # vLLM's default --max-logprobs, and OpenAI's limit
@@ -158,6 +160,34 @@ def configured(value: str | None = None) -> dict[str, RealEngine]:
         if not sep or name not in REAL_ENGINES or not url.startswith(("http://", "https://")):
             raise EngineUnavailable("real.error.config", item=item, env=ENGINES_ENV)
         engines[name] = RealEngine(name, url.removesuffix("/v1"), config.DEFAULT_MODEL)
+    return engines
+
+
+def generation_engine(value: str | None = None) -> RealEngine | None:
+    """The engine every learner's generation goes to (``PLAYGROUND_GENERATION_ENGINE``: an
+    OpenAI-compatible URL, served by vLLM, or ``llama.cpp=URL``), or None: this process's batch.
+
+    For a class larger than one machine: one vLLM deployment (its data parallelism or router spreads
+    the load over machines and GPUs), several playground replicas in front of it, each keeping the
+    model's insides (attention, lens, logits per stage) on its own copy.
+    """
+    value = (os.environ.get(GENERATION_ENV, "") if value is None else value).strip()
+    if not value:
+        return None
+    item = value if "=" in value.split("://")[0] else f"vllm={value}"
+    name, _, url = item.partition("=")
+    name, url = name.strip(), url.strip().rstrip("/")
+    if name not in REAL_ENGINES or not url.startswith(("http://", "https://")):
+        raise EngineUnavailable("real.error.config", item=value, env=GENERATION_ENV)
+    return RealEngine(name, url.removesuffix("/v1"), config.DEFAULT_MODEL)
+
+
+def class_engines() -> list[RealEngine]:
+    """The real engines a simulated class also goes to: those configured, and the generation engine."""
+    engines = list(configured().values())
+    generation = generation_engine()
+    if generation and all(e.base_url != generation.base_url for e in engines):
+        engines.append(generation)
     return engines
 
 
@@ -301,7 +331,10 @@ def _vllm_id(token: str) -> int:
     return int(token.removeprefix("token_id:"))
 
 
-def final_top(engine: RealEngine, prompt_ids: Sequence[int], params, n: int = TOP_LOGPROBS, seed: int = 0):
+def final_top(
+    engine: RealEngine, prompt_ids: Sequence[int], params, n: int = TOP_LOGPROBS, seed: int = 0,
+    timeout: float = REQUEST_TIMEOUT_S,
+):  # fmt: skip
     """The engine's own final distribution of the next token after ``prompt_ids``: its ``n`` most
     probable tokens as ``[(id, prob)]``, most probable first (what it samples from, knobs applied)."""
     if engine.name == "vllm":
@@ -309,7 +342,7 @@ def final_top(engine: RealEngine, prompt_ids: Sequence[int], params, n: int = TO
             "model": engine.model, "prompt": list(prompt_ids), "max_tokens": 1, "logprobs": n,
             "seed": seed, "return_tokens_as_token_ids": True, **vllm_knobs(params),
         }  # fmt: skip
-        top = _post(engine, "/v1/completions", body)["choices"][0]["logprobs"]["top_logprobs"][0]
+        top = _post(engine, "/v1/completions", body, timeout)["choices"][0]["logprobs"]["top_logprobs"][0]
         pairs = [(_vllm_id(token), math.exp(lp)) for token, lp in top.items()]
         pairs = [(i, p) for i, p in pairs if p > 0]  # a cut token comes back with -9999 or -inf
     else:
@@ -317,7 +350,7 @@ def final_top(engine: RealEngine, prompt_ids: Sequence[int], params, n: int = TO
             "prompt": list(prompt_ids), "n_predict": 1, "n_probs": n, "post_sampling_probs": True,
             "seed": seed, "cache_prompt": False, **llama_cpp_knobs(params),
         }  # fmt: skip
-        top = _post(engine, "/completion", body)["completion_probabilities"][0]["top_probs"]
+        top = _post(engine, "/completion", body, timeout)["completion_probabilities"][0]["top_probs"]
         pairs = [(item["id"], item["prob"]) for item in top if item["prob"] > 0]
     # vLLM adds the sampled token to the top n when it is not among them.
     return sorted(pairs, key=lambda pair: -pair[1])[:n]
@@ -340,6 +373,233 @@ def generate_ids(engine: RealEngine, prompt_ids: Sequence[int], params, max_toke
         "return_tokens": True, "cache_prompt": False, **llama_cpp_knobs(params),
     }  # fmt: skip
     return list(_post(engine, "/completion", body)["tokens"])
+
+
+# --- beside our chains: the same knobs, the engine's own final distribution ---------------------
+
+
+@dataclass(frozen=True)
+class RealTop:
+    """A real engine's final distribution for the next token, beside our chain of the same name."""
+
+    engine: RealEngine
+    top: tuple[tuple[int, float], ...] = ()  # (id, prob) as it reports them, most probable first
+    tv: float | None = None  # distance to our chain's (see ``coarse_tv``); None: it did not answer
+    error: str = ""  # why it did not answer, as a sentence
+
+
+def coarse_tv(top: Sequence[tuple[int, float]], ours) -> float:
+    """Total variation distance between the engine's distribution and ours (a tensor over the
+    vocabulary), over the tokens it reported plus everything else as one: the engine says nothing of
+    the tokens past its top 20, so this is a lower bound, equal to the full distance whenever the
+    rest agrees (and exact when both keep only those tokens)."""
+    theirs = [p for _, p in top]
+    mine = [float(ours[i]) for i, _ in top]
+    rest = abs((1.0 - sum(theirs)) - (1.0 - sum(mine)))
+    return 0.5 * (sum(abs(a - b) for a, b in zip(theirs, mine, strict=True)) + rest)
+
+
+def beside(
+    engines: Sequence[RealEngine], prompt_ids: Sequence[int], params, ours: dict, timeout: float = 10.0
+):
+    """Each engine's final top 20 for ``prompt_ids`` and knobs ``params``, with its distance to our
+    chain of the same name (``ours``: name -> final probabilities). At temperature 0 vLLM reports
+    the scores it takes the argmax of; its choice then is the one token with probability 1, as in ours."""
+    results = []
+    for engine in engines:
+        try:
+            top = final_top(engine, prompt_ids, params, timeout=timeout)
+        except EngineUnavailable as error:
+            results.append(RealTop(engine, error=str(error)))
+            continue
+        if params.greedy and top:
+            top = [(top[0][0], 1.0)]
+        results.append(RealTop(engine, tuple(top), coarse_tv(top, ours[engine.name])))
+    return results
+
+
+# --- generation on a real engine ------------------------------------------------------------------
+
+
+def _generation_request(
+    engine: RealEngine, prompt_ids: Sequence[int], params, stream: bool, ignore_eos: bool = False
+) -> tuple[str, dict]:
+    """``params`` (GenerationParams) as the engine's request. A fork's prefix goes at the end of the
+    prompt (the engine then counts it as prompt, not as generated, in its penalties). ``ignore_eos``:
+    every request the same length, the end of text never chosen (a simulated class)."""
+    sampling = params.sampling
+    prompt = list(prompt_ids) + list(params.prefix_ids)
+    if engine.name == "vllm":
+        return "/v1/completions", {
+            "model": engine.model, "prompt": prompt, "max_tokens": params.max_new_tokens,
+            "min_tokens": params.min_new_tokens, "seed": params.seed, "stop": list(params.stop),
+            "logprobs": config.ALTERNATIVES_SHOWN, "return_tokens_as_token_ids": True, "stream": stream,
+            "ignore_eos": ignore_eos, **vllm_knobs(sampling),
+        }  # fmt: skip
+    if params.min_new_tokens and not ignore_eos:  # llama-server has no minimum length, only ignore_eos
+        raise EngineUnavailable("real.error.min_tokens", name=engine.label)
+    return "/completion", {
+        "prompt": prompt, "n_predict": params.max_new_tokens, "seed": params.seed, "stop": list(params.stop),
+        "n_probs": config.ALTERNATIVES_SHOWN, "post_sampling_probs": True, "return_tokens": True,
+        "stream": stream, "ignore_eos": ignore_eos, **llama_cpp_knobs(sampling),
+    }  # fmt: skip
+
+
+@dataclass
+class Collected:
+    """A real engine's streamed answer as our GenerationState, timed as ours is: TTFT from the request
+    to the first token, then the gap before each later one (several in one chunk share its gap)."""
+
+    engine: str
+    label: object  # id -> the token's text
+    started: float = field(default_factory=time.perf_counter)
+    tokens: list = field(default_factory=list)
+    text: str = ""
+    stop_reason: str | None = None
+    ttft_s: float = 0.0
+    step_s: list = field(default_factory=list)
+    first_at: float | None = None
+    last_at: float | None = None
+
+    def feed(self, chunk: dict) -> bool:
+        """Take one streamed chunk; True when it brought tokens or the end."""
+        new = self._vllm(chunk) if self.engine == "vllm" else self._llama_cpp(chunk)
+        now = time.perf_counter()
+        if new:
+            if self.first_at is None:
+                self.first_at, self.ttft_s = now, now - self.started
+                later = new[1:]
+            else:
+                later = new
+            if later:
+                gap = (now - (self.last_at or now)) / len(later)
+                self.step_s += [gap] * len(later)
+            self.last_at = now
+            self.tokens += new
+        return bool(new) or self.stop_reason is not None
+
+    def _token(self, token_id: int, prob: float, top) -> object:
+        from playground.generation import GeneratedToken
+
+        return GeneratedToken(token_id, self.label(token_id), prob, tuple(top))
+
+    def _vllm(self, chunk: dict) -> list:
+        if not chunk.get("choices"):
+            return []
+        choice = chunk["choices"][0]
+        self.text += choice.get("text") or ""
+        logprobs = choice.get("logprobs") or {}
+        new = []
+        columns = [logprobs.get(key) or [] for key in ("tokens", "token_logprobs", "top_logprobs")]
+        for token, lp, top in zip(*columns, strict=False):
+            alternatives = sorted(
+                ((_vllm_id(k), math.exp(v)) for k, v in (top or {}).items()), key=lambda a: -a[1]
+            )
+            new.append(self._token(_vllm_id(token), math.exp(lp), alternatives[: config.ALTERNATIVES_SHOWN]))
+        if choice.get("finish_reason"):
+            reason = choice["finish_reason"]
+            self.stop_reason = (
+                "length" if reason == "length" else ("stop" if choice.get("stop_reason") else "eos")
+            )
+        return new
+
+    def _llama_cpp(self, chunk: dict) -> list:
+        self.text += chunk.get("content") or ""
+        new = [
+            self._token(item["id"], item["prob"], [(a["id"], a["prob"]) for a in item.get("top_probs", [])])
+            for item in chunk.get("completion_probabilities") or []
+        ]
+        if chunk.get("stop"):
+            self.stop_reason = {"eos": "eos", "word": "stop"}.get(chunk.get("stop_type"), "length")
+        return new
+
+    def state(self):
+        from playground.generation import GenerationState
+
+        return GenerationState(
+            tuple(self.tokens), self.text, self.stop_reason, self.ttft_s, tuple(self.step_s)
+        )
+
+
+def _chunk(line: str) -> dict | None:
+    """One server-sent event's JSON (``data: {...}``); None for anything else (``[DONE]``, blanks)."""
+    if not line.startswith("data:"):
+        return None
+    data = line[5:].strip()
+    if not data or data == "[DONE]":
+        return None
+    return json.loads(data)
+
+
+_stops: dict[str, bool] = {}  # session -> Stop pressed, for the real-engine streams running now
+
+
+def request_stop(session: str) -> bool:
+    """The page's Stop for a stream on a real engine: it ends after the chunk in flight."""
+    if session in _stops:
+        _stops[session] = True
+        return True
+    return False
+
+
+async def astream_generation(engine: RealEngine, prompt_ids: Sequence[int], params, label, session: str = ""):
+    """Generate on a real engine, streamed: our GenerationState after each chunk, the last with its
+    stop reason ("stopped" after the page's Stop). Leaving early closes the connection, which the
+    engine takes as a cancel."""
+    path, body = _generation_request(engine, prompt_ids, params, stream=True)
+    collected = Collected(engine.name, label)
+    _stops[session] = False
+    try:
+        async with (
+            httpx.AsyncClient(timeout=REQUEST_TIMEOUT_S) as client,
+            client.stream("POST", f"{engine.base_url}{path}", json=body) as response,
+        ):
+            if response.status_code != 200:
+                text = (await response.aread()).decode(errors="replace")
+                raise EngineUnavailable(
+                    "real.error.refused", name=engine.label, status=response.status_code, body=text[:300]
+                )
+            async for line in response.aiter_lines():
+                chunk = _chunk(line)
+                if chunk is not None and collected.feed(chunk) and not collected.stop_reason:
+                    yield collected.state()
+                if _stops.get(session):
+                    collected.stop_reason = "stopped"
+                    break
+                if collected.stop_reason:
+                    break
+    except httpx.HTTPError as error:
+        raise EngineUnavailable("real.error.unreachable", name=engine.label, error=str(error)) from error
+    finally:
+        _stops.pop(session, None)
+    collected.stop_reason = collected.stop_reason or "length"
+    yield collected.state()
+
+
+def run_generation(
+    engine: RealEngine, prompt_ids: Sequence[int], params, label, ignore_eos: bool = False
+) -> Collected:
+    """Generate on a real engine, streamed and timed, in the caller's thread (a class's learner)."""
+    path, body = _generation_request(engine, prompt_ids, params, stream=True, ignore_eos=ignore_eos)
+    collected = Collected(engine.name, label)
+    try:
+        with httpx.stream(
+            "POST", f"{engine.base_url}{path}", json=body, timeout=REQUEST_TIMEOUT_S
+        ) as response:
+            if response.status_code != 200:
+                raise EngineUnavailable(
+                    "real.error.refused", name=engine.label, status=response.status_code,
+                    body=response.read().decode(errors="replace")[:300],
+                )  # fmt: skip
+            for line in response.iter_lines():
+                chunk = _chunk(line)
+                if chunk is not None:
+                    collected.feed(chunk)
+    except httpx.HTTPError as error:
+        raise EngineUnavailable("real.error.unreachable", name=engine.label, error=str(error)) from error
+    collected.stop_reason = collected.stop_reason or "length"
+    collected.last_at = collected.last_at or time.perf_counter()
+    return collected
 
 
 # --- llama.cpp's samplers on our logits -----------------------------------------------------------

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import socket
+import subprocess
+import sys
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import torch
 
@@ -43,3 +49,30 @@ def run_async(coroutine):
     loop running in the main thread for the whole session, where ``asyncio.run`` refuses to start."""
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+@contextlib.contextmanager
+def launched_app(**env):
+    """``python app.py`` in its own process on a free port, with ``env`` added to the environment;
+    yields its URL once it answers (the model loads first: minutes on a busy machine)."""
+    root = Path(__file__).resolve().parents[1]
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "app.py"], cwd=root, env={**os.environ, **env, "GRADIO_SERVER_PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 900
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                assert server.poll() is None, "the app exited"
+                assert time.monotonic() < deadline, "the app did not start"
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -174,3 +174,92 @@ def test_a_stopped_engine_is_a_sentence_not_a_hang():
     assert not real_engines.healthy(engine)
     with pytest.raises(real_engines.EngineUnavailable, match="does not answer"):
         real_engines.final_top(engine, [1, 2, 3], knobs({}))
+
+
+# --- the engines beside ours, as the tabs use them --------------------------------------------------
+
+
+def test_each_real_engine_beside_its_chain(vllm_engine, llama_engine, prompts, logits):
+    from playground.sampling.comparison import compare_engines
+
+    ids = prompts["chat"]
+    for values in (
+        {"temperature": 1.3, "top_p": 0.8},
+        {"top_k": 5, "repetition_penalty": 1.3},
+        {"temperature": 0},
+    ):
+        params = knobs(values)
+        ours = {
+            name: result.probs
+            for name, result in compare_engines(logits["chat"], ids, [], params).results.items()
+        }
+        real = real_engines.beside([vllm_engine, llama_engine], ids, params, ours)
+        assert [r.error for r in real] == ["", ""]
+        assert real[0].tv < 1e-4 and real[1].tv < 2e-3, (values, real[0].tv, real[1].tv)
+        # and the distance sees a difference: llama.cpp's server against our vllm chain
+        if values.get("top_p"):
+            assert real_engines.coarse_tv(real[1].top, ours["vllm"]) > 0.05
+
+
+def test_generation_streams_from_a_real_engine(real_runner, vllm_engine, llama_engine, prompts):
+    import asyncio
+
+    ids = prompts["chat"]
+    params = GenerationParams(
+        sampling=knobs({"temperature": 0, "repetition_penalty": 1.3}), max_new_tokens=12
+    )
+
+    async def states(engine):
+        return [
+            s async for s in real_engines.astream_generation(engine, ids, params, real_runner.token_label)
+        ]
+
+    for engine in (vllm_engine, llama_engine):
+        seen = asyncio.run(states(engine))
+        last = seen[-1]
+        assert len(seen) > 2 and [len(s.tokens) for s in seen] == sorted(len(s.tokens) for s in seen)
+        assert last.stop_reason in ("length", "eos") and 0 < len(last.tokens) <= 12
+        assert [t.id for t in last.tokens] == real_engines.generate_ids(engine, ids, params.sampling, 12)[
+            : len(last.tokens)
+        ]
+        assert all(0 < t.prob <= 1 and t.top for t in last.tokens), engine.name
+        assert last.ttft_s > 0 and len(last.step_s) == len(last.tokens) - 1
+
+
+def test_a_page_can_stop_a_real_engine_stream(real_runner, vllm_engine, prompts):
+    import asyncio
+
+    params = GenerationParams(sampling=knobs({}), max_new_tokens=200, seed=1)
+
+    async def stopped_after_two():
+        states = real_engines.astream_generation(
+            vllm_engine, prompts["plain"], params, real_runner.token_label, "s"
+        )
+        seen = []
+        async for state in states:
+            seen.append(state)
+            if len(seen) == 2:
+                assert real_engines.request_stop("s")
+        return seen
+
+    last = asyncio.run(stopped_after_two())[-1]
+    assert last.stop_reason == "stopped" and len(last.tokens) < 200
+    assert not real_engines.request_stop("s")  # nothing left to stop: no entry kept
+
+
+def test_llama_cpp_refuses_a_minimum_length_with_a_sentence(llama_engine, prompts):
+    params = GenerationParams(sampling=knobs({}), max_new_tokens=8, min_new_tokens=4)
+    with pytest.raises(real_engines.EngineUnavailable, match="min new tokens to 0"):
+        real_engines.run_generation(llama_engine, prompts["plain"], params, str)
+
+
+def test_a_class_on_the_real_engines(real_runner, vllm_engine, llama_engine):
+    from playground.serving.simulation import simulate_class
+
+    result = simulate_class(real_runner, 4, 24, 6, [vllm_engine, llama_engine])
+    names = [run["name"] for run in result["runs"]]
+    assert names == ["alone", "batched", "vllm", "llama.cpp"]
+    for run in result["runs"]:
+        assert run["tokens"] == 4 * 6 and len(run["requests"]) == 4, run["name"]
+        assert all(0 <= r["first_token"] <= r["finished"] <= run["total_s"] + 1e-6 for r in run["requests"])
+        assert run["tokens_per_s"] > 0 and run["ttft_s"] > 0

@@ -116,6 +116,13 @@ def sampling_pipeline(view: dict) -> go.Figure:
 ENGINE_COLOURS = ("#3b6fd8", "#e8833a", "#2e9d5b")  # transformers, vLLM, llama.cpp
 
 
+def _percent(value: float | None) -> str:
+    """A bar's label; None: the series said nothing of this token (a real engine's top 20 ends)."""
+    if value is None:
+        return ""
+    return f"{value:.1%}" if value >= 0.001 else ("<0.1%" if value > 0 else "0")
+
+
 def _probability_bars(labels: list[str], series: list[tuple[str, list[float], str]], title: str) -> go.Figure:
     """Grouped horizontal bars, one group per token (most probable on top), one bar per series."""
     data = [
@@ -126,7 +133,7 @@ def _probability_bars(labels: list[str], series: list[tuple[str, list[float], st
             "x": values,
             "y": labels,
             "marker": {"color": colour},
-            "text": [f"{v:.1%}" if v >= 0.001 else ("<0.1%" if v > 0 else "0") for v in values],
+            "text": [_percent(v) for v in values],
             "textposition": "auto",
             "hovertemplate": "%{y}: %{x:.4f}<extra>" + name + "</extra>",
         }

@@ -92,18 +92,22 @@ def serving_throughput(bins: list[dict], x_title: str) -> go.Figure:
 
 
 def simulated_class(runs: list[dict]) -> go.Figure:
-    """Two timelines one above the other on one time axis: one request at a time, then continuously
-    batched. Each run: {title, rows (serving.timeline_rows)}."""
+    """Timelines one above the other on one time axis: one request at a time, continuously batched,
+    then each real engine's. Each run: {title, rows (serving.timeline_rows)}."""
     data = []
     layout = _base_layout(
-        t("serving.chart.simulate_title"), height=260 + 30 * sum(len(r["rows"]) for r in runs)
+        t("serving.chart.simulate_title")
+        if len(runs) == 2
+        else t("serving.chart.simulate_title_real", n=len(runs)),
+        height=260 + 30 * sum(len(r["rows"]) for r in runs),
     )
     end = max((p["end"] for r in runs for row in r["rows"] for p in row["phases"]), default=1.0)
-    bottom = 0.0
+    share, gap = 1.0 / len(runs), 0.1 / len(runs)
     for index, run in enumerate(runs):
         axis = "" if index == 0 else str(index + 1)
         data += _timeline_traces(run["rows"], axis=axis, legend=index == 0)
-        top, low = (1.0, 0.55) if index == 0 else (0.45, bottom)
+        top = 1.0 - index * share
+        low = max(0.0, top - share + (gap if index < len(runs) - 1 else 0.0))
         layout[f"xaxis{axis}"] = {
             "range": [0, end * 1.02],
             "anchor": f"y{axis}",

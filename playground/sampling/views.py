@@ -7,6 +7,7 @@ import math
 
 import torch
 
+from playground.i18n import t
 from playground.sampling.comparison import EngineComparison
 from playground.sampling.draws import Draws
 from playground.sampling.pipeline import PipelineResult
@@ -75,22 +76,41 @@ def stage_view(result: PipelineResult, sampled_id: int, label, n: int) -> dict:
     }
 
 
-def comparison_view(comparison: EngineComparison, label, n: int) -> dict:
-    """Plain data for the three-engine chart: the union of every engine's top ``n`` tokens."""
+def comparison_view(comparison: EngineComparison, label, n: int, real=()) -> dict:
+    """Plain data for the three-engine chart: the union of every engine's top ``n`` tokens. ``real``:
+    real engines' answers (``real_engines.RealTop``), each a series of its own; a token past what one
+    reported has no bar there (None: it said nothing of it)."""
     names = list(comparison.results)
     probs = {e: r.probs for e, r in comparison.results.items()}
     chosen = dict.fromkeys(
         i for e in names for i in top_ids(probs[e].masked_fill(probs[e] <= 0, -math.inf), n)
     )
+    answered = [r for r in real if not r.error]
+    for r in answered:
+        chosen.update(dict.fromkeys(i for i, _ in r.top[:n]))
     ids = sorted(chosen, key=lambda i: -sum(float(probs[e][i]) for e in names))
+    series = {e: [float(probs[e][i]) for i in ids] for e in names}
+    for r in answered:
+        reported = dict(r.top)
+        series[t("real.series", name=r.engine.name)] = [reported.get(i) for i in ids]
     return {
-        "engines": names,
+        "engines": list(series),
         "ids": ids,
         "labels": [label(i) for i in ids],
-        "probs": {e: [float(probs[e][i]) for i in ids] for e in names},
+        "probs": series,
         "kept": {e: int((probs[e] > 0).sum()) for e in names},
         "distances": [{"a": a, "b": b, "tv": tv} for a, b, tv in comparison.distances],
         "only_in": [{"a": a, "b": b, "tokens": [label(i) for i in ids]} for a, b, ids in comparison.only_in],
+        "real": [
+            {
+                "engine": r.engine.label,
+                "name": r.engine.name,
+                "tv": r.tv,
+                "reported": len(r.top),
+                "error": r.error,
+            }
+            for r in real
+        ],
     }
 
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import aclosing, suppress
 
-from playground import config
+from playground import config, real_engines
 from playground.generation import GenerationParams, GenerationState
 from playground.serving.scheduler import Request, Scheduler
 from playground.serving.service import ModelService
@@ -29,7 +29,11 @@ def generation_stream(
 
 
 def generate(runner, prompt_ids: list[int], params: GenerationParams, session: str = "") -> GenerationState:
-    """Run one generation to the end through the batch (``ModelService.generate``)."""
+    """Run one generation to the end through the batch (``ModelService.generate``), or on the
+    generation engine when one is set (``real_engines.generation_engine``)."""
+    engine = real_engines.generation_engine()
+    if engine is not None:
+        return real_engines.run_generation(engine, prompt_ids, params.validate(), runner.token_label).state()
     return ModelService.of(runner).generate(prompt_ids, params, session)
 
 
@@ -41,6 +45,13 @@ async def astream(
     Leaving early (the client went away, Stop) takes the request out of the batch."""
     service = ModelService.of(runner)
     params = params.validate()
+    engine = real_engines.generation_engine()
+    if engine is not None:  # a class larger than one machine: every generation goes there
+        states = real_engines.astream_generation(engine, prompt_ids, params, runner.token_label, session)
+        async with aclosing(states), aclosing(_throttled(states, every_s)) as throttled_states:
+            async for state in throttled_states:
+                yield state
+        return
     if not params.use_cache or not service.running:  # decoded in the caller's thread: a worker's
         states = _in_thread(service.stream(prompt_ids, params, session))
         async with aclosing(states), aclosing(_throttled(states, every_s)) as throttled_states:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
-from playground import charts, config, fork, html, sampling, serving
+from playground import charts, config, fork, html, real_engines, sampling, serving
 from playground.api import endpoints as api
 from playground.generation import GenerationParams
 from playground.i18n import t
@@ -42,6 +42,7 @@ ID = "logits"
 
 DEFAULT_PROMPT = "The capital of France is"
 ONLY_IN_SHOWN = 8  # tokens named per "keeps, cuts" line
+OURS = "playground"  # Generate on this playground's batch (else: a configured real engine's name)
 
 
 def _label(runner):
@@ -110,7 +111,7 @@ def redraw(runner, state, engine: str, seed, *values):
 def compare_summary(view: dict) -> str:
     """The distances between engines and the tokens one keeps that another cuts, as Markdown."""
     lines = [t("engines.distance", a=d["a"], b=d["b"], tv=d["tv"], share=d["tv"]) for d in view["distances"]]
-    lines.append(" · ".join(t("engines.kept", engine=e, kept=view["kept"][e]) for e in view["engines"]))
+    lines.append(" · ".join(t("engines.kept", engine=e, kept=view["kept"][e]) for e in view["kept"]))
     for row in view["only_in"]:
         if row["tokens"]:
             shown = ", ".join(f"`{tok}`" for tok in row["tokens"][:ONLY_IN_SHOWN])
@@ -119,15 +120,32 @@ def compare_summary(view: dict) -> str:
             lines.append(t("engines.only_in", a=row["a"], b=row["b"], tokens=shown))
     if all(d["tv"] == 0 for d in view["distances"]):
         lines.append(t("engines.same"))
+    for real in view["real"]:
+        if real["error"]:
+            lines.append(t("real.failed", engine=real["engine"], error=real["error"]))
+        else:
+            lines.append(
+                t(
+                    "real.distance",
+                    engine=real["engine"],
+                    name=real["name"],
+                    tv=real["tv"],
+                    n=real["reported"],
+                )
+            )
     return "\n\n".join(lines)
 
 
 def compare(runner, state, *values):
-    """The three engines' final distributions for the same logits and knobs."""
+    """The three engines' final distributions for the same logits and knobs, and beside them each
+    real engine's own (``PLAYGROUND_ENGINES``), asked live with the same prompt and knobs."""
     if state is None:
         return None, ""
-    comparison = sampling.compare_engines(state.logits, state.ids, [], _params(values))
-    view = sampling.comparison_view(comparison, _label(runner), config.ENGINE_TOKENS_SHOWN)
+    params = _params(values)
+    comparison = sampling.compare_engines(state.logits, state.ids, [], params)
+    ours = {name: result.probs for name, result in comparison.results.items()}
+    real = real_engines.beside(list(real_engines.configured().values()), state.ids, params, ours)
+    view = sampling.comparison_view(comparison, _label(runner), config.ENGINE_TOKENS_SHOWN, real)
     return charts.engines_compare(view), compare_summary(view)
 
 
@@ -204,23 +222,56 @@ def _status(state, params: GenerationParams) -> str:
     return f"{reason}\n\n{timing}"
 
 
+def generated_by(run_on: str | None) -> str:
+    """Which real engine generates, for the page to say: the one chosen, or the generation engine
+    every generation goes to (``PLAYGROUND_GENERATION_ENGINE``); "" for this playground's batch."""
+    if run_on:
+        return t("real.series", name=run_on)
+    engine = real_engines.generation_engine()
+    return engine.label if engine else ""
+
+
+def _generation_states(runner, request: gr.Request, ids, params, run_on: str):
+    """The states of one generation: in this playground's batch, or streamed from a real engine."""
+    engines = real_engines.configured()
+    if run_on in (None, "", OURS):
+        return serving.astream(runner, ids, params, session_of(request))
+    if run_on not in engines:
+        raise real_engines.EngineUnavailable("real.error.name", name=run_on, known=", ".join(engines))
+    return real_engines.astream_generation(engines[run_on], ids, params, _label(runner), session_of(request))
+
+
 async def generate_ui(
-    runner, request: gr.Request, prompt, chat, engine, seed, max_new, min_new, stop, use_cache, *values
+    runner,
+    request: gr.Request,
+    prompt,
+    chat,
+    run_on,
+    engine,
+    seed,
+    max_new,
+    min_new,
+    stop,
+    use_cache,
+    *values,
 ):
-    """Stream generation through the engine's chain (in the shared batch): coloured tokens, status,
-    each step's alternatives. Streamed in the event loop: no thread waits for each learner."""
+    """Stream generation through the engine's chain (in the shared batch, or on a real engine):
+    coloured tokens, status, each step's alternatives. Streamed in the event loop: no thread waits
+    for each learner."""
     params = _generation_params(engine, seed, max_new, min_new, stop, use_cache, values)
     label = _label(runner)
     ids = await asyncio.to_thread(encode_prompt, runner, prompt, chat)
     chips, rows, waits = [], [], 0  # each token is labelled once, when it arrives
-    states = serving.astream(runner, ids, params, session_of(request))
+    states = _generation_states(runner, request, ids, params, run_on)
+    ours = run_on in (None, "", OURS)  # a fork continues our own generations only
+    by = generated_by(run_on if not ours else None)
     async with aclosing(states):  # a closed tab cancels this handler: the request leaves the batch
         async for state in states:
             if state is None:  # queued (the first one comes at once; later ones: still waiting)
                 waits += 1
                 yield gr.skip(), t("serving.waiting") if waits > 1 else gr.skip(), gr.skip(), gr.skip()
                 continue
-            finished = fork.record(ids, params, state) if state.stop_reason else None
+            finished = fork.record(ids, params, state) if state.stop_reason and ours else None
             for token in state.tokens[len(chips) :]:  # a step may bring several when we lag
                 top = [(label(i), p) for i, p in token.top]
                 chips.append({"label": label(token.id), "prob": token.prob, "top": top})
@@ -228,13 +279,17 @@ async def generate_ui(
                     [len(rows) + 1, label(token.id), round(token.prob, 4),
                      ", ".join(f"{a} {p:.1%}" for a, p in top)]
                 )  # fmt: skip
-            yield html.generated_tokens(chips), _status(state, params), rows, finished
+            status = _status(state, params)
+            if by:
+                status = f"{t('real.generated_on', engine=by)}\n\n{status}"
+            yield html.generated_tokens(chips), status, rows, finished
 
 
 def stop_generation(runner, request: gr.Request) -> None:
     """The Stop button: this page's generation ends at the next step, and its stream with the tokens
     so far, stop reason "stopped" (a cancelled handler could not show a final state)."""
     serving.service_of(runner).scheduler.stop_session(session_of(request))
+    real_engines.request_stop(session_of(request))
 
 
 # --- layout and events ---------------------------------------------------------------------------
@@ -291,6 +346,7 @@ def _engines_section(runner, c: SimpleNamespace, first: LogitsState) -> None:
     compare0, compare_text0 = compare(runner, first, *starts)
     draws0, draws_text0 = draw_many(runner, first, sampling.DEFAULT_ENGINE, 0, *starts)
     gr.Markdown(f"#### {t('engines.compare_heading')}\n{t('engines.compare_explain')}")
+    gr.Markdown(real_engines_note("real.beside", "real.none_compare"), elem_id="lg-real-engines")
     with gr.Row():
         c.compare_plot = gr.Plot(compare0, elem_id="lg-engines", show_label=False, scale=3)
         c.compare_text = gr.Markdown(compare_text0, elem_id="lg-engines-text")
@@ -301,9 +357,30 @@ def _engines_section(runner, c: SimpleNamespace, first: LogitsState) -> None:
         c.draws_text = gr.Markdown(draws_text0, elem_id="lg-draws-text")
 
 
+def real_engines_note(configured_key: str, none_key: str) -> str:
+    """What the real engines add here: the ones configured, or how to configure them."""
+    engines = real_engines.configured()
+    if not engines:
+        return t(none_key)
+    return t(configured_key, engines=", ".join(f"`{e.label}`" for e in engines.values()))
+
+
+def _run_on(c: SimpleNamespace) -> None:
+    """Where Generate runs: this playground's batch, or a configured real engine."""
+    engines = real_engines.configured()
+    choices = [(t("real.run_on_ours"), OURS)] + [(t("real.series", name=name), name) for name in engines]
+    c.run_on = gr.Radio(
+        choices, value=OURS, label=t("real.run_on"), info=t("real.run_on_info"), visible=bool(engines),
+        elem_id="lg-run-on",
+    )  # fmt: skip
+    if not engines:
+        gr.Markdown(t("real.none_generate"), elem_id="lg-run-on-none")
+
+
 def _generation_section(runner, c: SimpleNamespace) -> None:
     """Generate (streamed), Stop, the tokens with their alternatives, and the fork."""
     gr.Markdown(f"#### {t('logits.generate_heading')}\n{t('logits.generate_explain')}")
+    _run_on(c)
     with gr.Row():
         c.max_new = slider(
             api.MAX_NEW_TOKENS, value=32, label=t("logits.max_new_tokens"), elem_id="lg-max-new"
@@ -379,7 +456,18 @@ def _generation_events(runner, c: SimpleNamespace) -> None:
     gr.on(
         [c.go.click, c.prompt.submit],
         endpoint(generate_ui, runner),  # keeps the gr.Request hint: the session is known
-        inputs=[c.prompt, c.chat, c.engine, c.seed, c.max_new, c.min_new, c.stop, c.use_cache, *c.sliders],
+        inputs=[
+            c.prompt,
+            c.chat,
+            c.run_on,
+            c.engine,
+            c.seed,
+            c.max_new,
+            c.min_new,
+            c.stop,
+            c.use_cache,
+            *c.sliders,
+        ],
         outputs=[c.generated, c.status, c.steps, c.generation],
         show_progress="minimal",
         api_visibility="private",

@@ -6,7 +6,7 @@ from functools import partial
 
 import gradio as gr
 
-from playground import charts, config, serving
+from playground import charts, config, real_engines, serving
 from playground.i18n import t
 from playground.serving import benchmark
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, endpoint, handler, session_of
@@ -41,8 +41,10 @@ def live_view(runner, request: gr.Request = None):
 
 def simulate(runner, n: float, prompt_tokens: float, new_tokens: float):
     """Serve N synthetic requests one at a time, then continuously batched; compare."""
-    result = serving.simulate_class(runner, int(n), int(prompt_tokens), int(new_tokens))
-    alone, batched = result["runs"]
+    engines = real_engines.class_engines()
+    reachable = [e for e in engines if real_engines.healthy(e)]
+    result = serving.simulate_class(runner, int(n), int(prompt_tokens), int(new_tokens), reachable)
+    alone, batched, *real = result["runs"]
     table = t(
         "serving.simulate_table",
         alone=t("serving.run_alone"),
@@ -64,9 +66,29 @@ def simulate(runner, n: float, prompt_tokens: float, new_tokens: float):
     runs = [
         {"title": t("serving.run_alone"), "rows": serving.timeline_rows(alone["requests"])},
         {"title": t("serving.run_batched"), "rows": serving.timeline_rows(batched["requests"])},
+    ] + [
+        {"title": t("real.series", name=r["name"]), "rows": serving.timeline_rows(r["requests"])}
+        for r in real
     ]
     waited = t("serving.measured_alone", waited_ms=result["waited_s"] * 1000)  # it ran alone: say so
-    return table + waited, charts.simulated_class(runs)
+    return table + waited + real_table(real, engines, reachable), charts.simulated_class(runs)
+
+
+def real_table(real: list[dict], engines: list, reachable: list) -> str:
+    """The same class on each real engine: a row each, and a sentence for one that did not answer."""
+    if not engines:
+        return "\n\n" + t("real.none_simulate")
+    text = t("real.simulate_head") if real else ""
+    for run in real:
+        text += "\n" + t(
+            "real.simulate_row", engine=t("real.series", name=run["name"]), ttft=run["ttft_s"],
+            tpot=run["tpot_s"] * 1000, total=run["total_s"], tps=run["tokens_per_s"],
+        )  # fmt: skip
+    for engine in engines:
+        if engine not in reachable:
+            error = t("real.error.unreachable", name=engine.label, error="health check")
+            text += t("real.simulate_failed", engine=engine.label, error=error)
+    return text
 
 
 def _benchmark_row(name: str, r: dict) -> str:
