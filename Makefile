@@ -27,9 +27,13 @@ LLAMA_SDIST := $(ENGINES_DIR)/llama_cpp_python-$(LLAMA_CPP_PYTHON).tar.gz
 LLAMA_TREE := $(ENGINES_DIR)/llama_cpp_python-$(LLAMA_CPP_PYTHON)
 LLAMA_BUILD := $(LLAMA_TREE)/vendor/llama.cpp/build
 LLAMA_SERVER := $(LLAMA_BUILD)/bin/llama-server
+# -march=native, but no AMX: where the CPU lists AMX and the VM does not let a process use it
+# (arch_prctl), ggml's AMX kernels for 4-bit weights die of an illegal instruction.
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
 LLAMA_CMAKE := -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
 	-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON \
-	-DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF
+	-DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DGGML_NATIVE=ON \
+	-DCMAKE_C_FLAGS="$(NO_AMX)" -DCMAKE_CXX_FLAGS="$(NO_AMX)"
 
 export GRADIO_SERVER_PORT ?= 7860
 export GRADIO_SERVER_NAME ?= 127.0.0.1

@@ -8,7 +8,9 @@ code path (the ``openai`` package, one thread per learner):
 2. the playground's pages (``gradio_client`` on ``/generate``: the browser's path), launched as
    ``python app.py``;
 3. the playground's ``/v1`` (the same server);
-4. vLLM (``python -m vllm.entrypoints.openai.api_server``, float32, on the same converted weights).
+4. vLLM (``python -m vllm.entrypoints.openai.api_server``, float32, on the same converted weights);
+5. the pages of a playground replica whose every generation goes to that vLLM
+   (``PLAYGROUND_GENERATION_ENGINE``: a class larger than one machine).
 
 Each path also serves one request alone (median of 3). Printed: aggregate tokens/s, p50/p95/max
 latency, and the ratios ours/vLLM; written to ``benchmarks/results/class_vs_vllm.json``, which the
@@ -44,12 +46,11 @@ os.environ.setdefault("PLAYGROUND_OFFLINE", "1")
 import httpx
 from bench_sessions import Server, free_port
 
-from playground import config
-from playground.models import MODELS, converted_dir
+from playground import real_engines
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "class_vs_vllm.json"
-VLLM_PYTHON = Path(os.environ.get("VLLM_PYTHON", ROOT / ".venv-vllm" / "bin" / "python"))
+VLLM_PYTHON = real_engines.vllm_python()
 SUBJECTS = [
     "the sea", "a city at night", "the moon", "bread", "a library", "rain", "mountains", "a train",
     "coffee", "the desert", "a garden", "winter", "music", "a river", "the stars",
@@ -229,44 +230,31 @@ def playground(class_: list[dict], tokens: int) -> dict:
 
 
 def vllm(class_: list[dict], tokens: int) -> dict:
-    """A real vLLM server for CPUs on the app's converted weights (float32), one engine core."""
-    weights = converted_dir(MODELS[config.DEFAULT_MODEL])
-    port = free_port()
-    name = config.DEFAULT_MODEL
-    command = [
-        str(VLLM_PYTHON), "-m", "vllm.entrypoints.openai.api_server", "--model", str(weights),
-        "--dtype", "float32", "--max-model-len", "2048", "--served-model-name", name,
-        "--host", "127.0.0.1", "--port", str(port),
-    ]  # fmt: skip
-    env = os.environ | {"VLLM_CPU_KVCACHE_SPACE": "2"}
-    with tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 900  # the first start compiles for minutes
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError("vLLM exited during start-up")
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("vLLM did not start in 15 minutes")
-                time.sleep(2)
-            return measure(
-                openai_asker(f"http://127.0.0.1:{port}/v1", name, class_, tokens), len(class_), tokens
-            )
-        except Exception:
-            log.seek(0)
-            print("vLLM's output:\n" + log.read()[-4000:], file=sys.stderr)
-            raise
-        finally:
-            process.terminate()
+    """A real vLLM server for CPUs on the app's converted weights (float32), one engine core
+    (``playground.real_engines`` starts it); then the pages of a playground replica whose every
+    generation goes to it (``PLAYGROUND_GENERATION_ENGINE``): a class larger than one machine."""
+    started = real_engines.start("vllm", free_port())
+    try:
+        engine = started.engine
+        ask = openai_asker(f"{engine.base_url}/v1", engine.model, class_, tokens)
+        result = {"vllm": measure(ask, len(class_), tokens)}
+        with tempfile.TemporaryFile("w+") as log:
+            env = {"PLAYGROUND_GENERATION_ENGINE": f"{engine.base_url}/v1"}
+            server = Server(stderr=log, env=env).wait_ready(timeout_s=600)
             try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
+                result["replica"] = measure(pages_asker(server.url, class_, tokens), len(class_), tokens)
+            except Exception:
+                log.seek(0)
+                print("the replica's error output:\n" + log.read()[-4000:], file=sys.stderr)
+                raise
+            finally:
+                server.close()
+        return result
+    except Exception:
+        print("vLLM's output:\n" + started.output(), file=sys.stderr)
+        raise
+    finally:
+        started.stop()
 
 
 def vllm_version() -> str | None:
@@ -310,10 +298,11 @@ def main() -> None:
     results = {"in_process": in_process(class_, args.tokens)}
     results |= playground(class_, args.tokens)
     if not args.skip_vllm:
-        results["vllm"] = vllm(class_, args.tokens)
+        results |= vllm(class_, args.tokens)
     print(f"\na class of {args.clients} x {args.tokens} tokens (chat, a quarter greedy), one after the other")
     names = {"in_process": "scheduler in-process", "pages": "playground pages (gradio)",
-             "v1": "playground /v1 (OpenAI)", "vllm": "vLLM /v1 (OpenAI)"}  # fmt: skip
+             "v1": "playground /v1 (OpenAI)", "vllm": "vLLM /v1 (OpenAI)",
+             "replica": "pages, generation on vLLM"}  # fmt: skip
     for key, name in names.items():
         if key in results:
             print(line(name, results[key]))

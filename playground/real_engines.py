@@ -4,8 +4,9 @@ Three ways in, each checked for what it reports (tests/test_real_engines.py):
 
 - **vLLM's OpenAI server** (``python -m vllm.entrypoints.openai.api_server``) started with
   ``--logprobs-mode processed_logprobs``: a completion's ``top_logprobs`` are then of the distribution
-  it samples from, after penalties, temperature, min-p, top-k and top-p
-  (``vllm/v1/sample/sampler.py``: ``Sampler.forward`` computes them from the processed logits);
+  it samples from, after penalties, temperature, min-p, top-k and top-p (``vllm/v1/sample/sampler.py``,
+  ``Sampler.sample``: from what ``topk_topp_sampler`` samples; in a batch of greedy requests only,
+  from the logits after the penalties, whose argmax it takes);
 - **llama.cpp's own server** (``llama-server``, built from the tree ``llama-cpp-python`` ships): its
   ``/completion`` with ``n_probs`` and ``post_sampling_probs`` reports the candidates left after its
   whole chain, with the probabilities ``dist`` samples from (``tools/server/server-context.cpp``,

@@ -112,6 +112,7 @@ EN = {
     "serving.bench_path.v1": "this playground (its OpenAI API, /v1)",
     "serving.bench_path.pages": "this playground (its pages, as a browser asks)",
     "serving.bench_path.in_process": "this playground's scheduler (no web server)",
+    "serving.bench_path.replica": "a playground replica's pages, every generation on that vLLM",
     "serving.bench_ratio": (
         "\nThrough /v1, this playground serves **{tps:.2f}x** vLLM's tokens per second, and its p95 "
         "wait is **{p95:.2f}x** vLLM's. The two schedulers do the same thing here: continuous batching "
@@ -243,6 +244,7 @@ TE = {
     "serving.bench_path.v1": "ఈ ప్లేగ్రౌండ్ (దాని OpenAI API, /v1)",
     "serving.bench_path.pages": "ఈ ప్లేగ్రౌండ్ (దాని పేజీలు, బ్రౌజర్ అడిగినట్లు)",
     "serving.bench_path.in_process": "ఈ ప్లేగ్రౌండ్ షెడ్యూలర్ (వెబ్ సర్వర్ లేకుండా)",
+    "serving.bench_path.replica": "ప్లేగ్రౌండ్ రెప్లికా పేజీలు, ప్రతి జనరేషన్ ఆ vLLM పై",
     "serving.bench_ratio": (
         "\n/v1 ద్వారా ఈ ప్లేగ్రౌండ్ vLLM కన్నా **{tps:.2f}x** టోకెన్లు/సెకను సర్వ్ చేస్తుంది, దాని p95 నిరీక్షణ "
         "vLLM దానికి **{p95:.2f}x**. ఇక్కడ రెండు షెడ్యూలర్లు ఒకే పని చేస్తాయి: ప్రతి అభ్యాసకుడి అభ్యర్థనను "

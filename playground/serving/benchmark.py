@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent.parent.parent / "benchmarks" / "results" / "class_vs_vllm.json"
-PATHS = ("vllm", "v1", "pages", "in_process")  # the order the tab lists them in
+PATHS = ("vllm", "v1", "pages", "in_process", "replica")  # the order the tab lists them in
 FIGURES = ("tokens_per_s", "p50_s", "p95_s", "max_s", "alone_s")
 
 
