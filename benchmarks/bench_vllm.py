@@ -183,11 +183,15 @@ def pages_asker(url: str, class_: list[dict], tokens: int):
     return ask
 
 
-def light_during(url: str, busy: threading.Event) -> list[float]:
-    """Another learner's tokenize requests while ``busy`` is set: each one's latency (s)."""
+def light_during(url: str, busy, ready=None) -> list[float]:
+    """Another learner's tokenize requests while ``busy`` (an Event) is set: each one's latency (s).
+    Its page is open already: one request first (not counted), then ``ready`` is set."""
     from gradio_client import Client
 
     client = Client(url, verbose=False)
+    client.predict("Already connected.", "", api_name="/tokenize")
+    if ready is not None:
+        ready.set()
     latencies = []
     while busy.is_set():
         start = time.perf_counter()
@@ -208,8 +212,9 @@ def playground(class_: list[dict], tokens: int) -> dict:
             busy = threading.Event()
             busy.set()
             with ThreadPoolExecutor(max_workers=1) as side:
-                light = side.submit(light_during, server.url, busy)
-                time.sleep(0.5)
+                ready = threading.Event()
+                light = side.submit(light_during, server.url, busy, ready)
+                ready.wait(120)
                 wall_s, latencies = run_class(pages, len(class_))
                 busy.clear()
                 light_s = sorted(light.result())
