@@ -286,3 +286,30 @@ def test_the_makefile_builds_the_llama_cpp_this_module_looks_for():
     makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
     assert f"LLAMA_CPP_PYTHON := {real_engines.LLAMA_CPP_PYTHON_VERSION}\n" in makefile
     assert real_engines.llama_server_path().parts[-4:] == ("llama.cpp", "build", "bin", "llama-server")
+
+
+def test_an_engine_not_installed_is_a_sentence(monkeypatch, tmp_path):
+    from tests.helpers import free_port
+
+    monkeypatch.setenv("VLLM_PYTHON", str(tmp_path / "no-python"))
+    monkeypatch.setenv("LLAMA_CPP_BUILD", str(tmp_path / "no-build"))
+    with pytest.raises(real_engines.EngineUnavailable, match="make vllm"):
+        real_engines.start("vllm", free_port())
+    with pytest.raises(real_engines.EngineUnavailable, match="make llama-cpp"):
+        real_engines.start("llama.cpp", free_port())
+    assert "make llama-cpp" in real_engines.missing("llama.cpp")
+
+
+def test_with_a_generation_engine_a_fork_or_a_sample_goes_there(
+    monkeypatch, real_runner, vllm_engine, prompts
+):
+    """``serving.generate`` (a fork's and the strategies' samples' path) answers with vLLM's tokens."""
+    from playground import serving
+
+    params = GenerationParams(sampling=knobs({"temperature": 0, "presence_penalty": 1.0}), max_new_tokens=10)
+    monkeypatch.setenv(real_engines.GENERATION_ENV, vllm_engine.base_url)
+    remote = serving.generate(real_runner, prompts["chat"], params)
+    monkeypatch.delenv(real_engines.GENERATION_ENV)
+    own = real_engines.run_generation(vllm_engine, prompts["chat"], params, real_runner.token_label)
+    assert [t.id for t in remote.tokens] == [t.id for t in own.tokens]
+    assert any(t.prob < 0.999 for t in remote.tokens)  # vLLM's reported probabilities, not our batch's 1.0

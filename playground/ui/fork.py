@@ -12,7 +12,7 @@ from functools import partial
 
 import gradio as gr
 
-from playground import config, fork, html, serving
+from playground import config, fork, html, real_engines, serving
 from playground.i18n import t
 from playground.ui import gradio_internals
 from playground.ui.common import MODEL_EVENT, endpoint, session_of
@@ -105,6 +105,9 @@ def run_fork(runner, generation: fork.Finished | None, position, token_id, reque
         new_tokens=len(result.forked.token_ids) - 1,
         cache=_cache_sentence(result, len(generation.prompt_ids)),
     )
+    engine = real_engines.generation_engine()
+    if engine:
+        summary += "\n\n" + t("real.fork_on", engine=engine.label)
     return html.fork_branches(shared, branches, result.first_difference), summary
 
 

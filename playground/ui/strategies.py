@@ -10,7 +10,7 @@ from functools import partial
 
 import gradio as gr
 
-from playground import charts, config, strategies
+from playground import charts, config, real_engines, strategies
 from playground.api import endpoints as api
 from playground.i18n import t
 from playground.prompts import encode_prompt
@@ -80,6 +80,9 @@ def compare_ui(
     if comparison.reused:
         names = ", ".join(t(f"strategies.name.{name}") for name in comparison.reused)
         summary += "\n\n" + t("strategies.reused", names=names)
+    engine = real_engines.generation_engine()
+    if engine:  # the samples went to the generation engine; greedy and beam search ran here
+        summary += "\n\n" + t("real.samples_on", engine=engine.label)
     figure = charts.strategies_scatter(comparison.points())
     return figure, summary, _rows(comparison), comparison.memo
 

@@ -19,6 +19,7 @@ def test_simulating_a_class_draws_both_timelines_and_the_live_view(page, artifac
     page.locator("#sv-simulated .js-plotly-plot").wait_for(timeout=120_000)
     table = page.locator("#sv-simulate-table").inner_text()
     assert "continuously batched" in table and "faster" in table and "3 requests x 4 new tokens" in table
+    assert "PLAYGROUND_ENGINES" in table  # no real engine configured: it says what one would add
     assert "The same class served two ways" in page.locator("#sv-simulated").text_content()
     page.locator("#sv-refresh").click()
     page.locator("#sv-timeline .js-plotly-plot").wait_for(timeout=60_000)
