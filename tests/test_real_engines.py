@@ -19,6 +19,7 @@ from playground import real_engines
 from playground.generation import GenerationParams, generate
 from playground.sampling.pipeline import run_pipeline
 from playground.sampling.registry import SamplingParams
+from tests.helpers import run_async
 
 pytestmark = [pytest.mark.real, pytest.mark.engines]
 
@@ -202,8 +203,6 @@ def test_each_real_engine_beside_its_chain(vllm_engine, llama_engine, prompts, l
 
 
 def test_generation_streams_from_a_real_engine(real_runner, vllm_engine, llama_engine, prompts):
-    import asyncio
-
     ids = prompts["chat"]
     params = GenerationParams(
         sampling=knobs({"temperature": 0, "repetition_penalty": 1.3}), max_new_tokens=12
@@ -215,7 +214,7 @@ def test_generation_streams_from_a_real_engine(real_runner, vllm_engine, llama_e
         ]
 
     for engine in (vllm_engine, llama_engine):
-        seen = asyncio.run(states(engine))
+        seen = run_async(states(engine))
         last = seen[-1]
         assert len(seen) > 2 and [len(s.tokens) for s in seen] == sorted(len(s.tokens) for s in seen)
         assert last.stop_reason in ("length", "eos") and 0 < len(last.tokens) <= 12
@@ -227,8 +226,6 @@ def test_generation_streams_from_a_real_engine(real_runner, vllm_engine, llama_e
 
 
 def test_a_page_can_stop_a_real_engine_stream(real_runner, vllm_engine, prompts):
-    import asyncio
-
     params = GenerationParams(sampling=knobs({}), max_new_tokens=200, seed=1)
 
     async def stopped_after_two():
@@ -242,7 +239,7 @@ def test_a_page_can_stop_a_real_engine_stream(real_runner, vllm_engine, prompts)
                 assert real_engines.request_stop("s")
         return seen
 
-    last = asyncio.run(stopped_after_two())[-1]
+    last = run_async(stopped_after_two())[-1]
     assert last.stop_reason == "stopped" and len(last.tokens) < 200
     assert not real_engines.request_stop("s")  # nothing left to stop: no entry kept
 

@@ -3,46 +3,22 @@ under a refused prompt's error."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
 from playground import i18n
 from playground.i18n import t
-from tests.conftest import free_port
+from tests.helpers import launched_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.real]
 
-ROOT = Path(__file__).resolve().parents[2]
 TTL_S = 4
 
 
 @pytest.fixture(scope="module")
 def short_ttl_url():
     """The app in its own process, with sessions that expire after TTL_S seconds unused."""
-    port = free_port()
-    env = {**os.environ, "PLAYGROUND_SESSION_TTL_S": str(TTL_S), "GRADIO_SERVER_PORT": str(port)}
-    server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 900  # the model loads first: minutes on a busy machine
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=2)
-                break
-            except OSError:
-                assert server.poll() is None, "the app exited"
-                assert time.monotonic() < deadline, "the app did not start"
-                time.sleep(0.5)
+    with launched_app(PLAYGROUND_SESSION_TTL_S=str(TTL_S)) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 SUMMARY = "#lg-summary [data-testid=markdown]"  # the text, without Gradio's progress timer beside it
