@@ -154,14 +154,18 @@ def configured(value: str | None = None) -> dict[str, RealEngine]:
     anyone make the server call any address).
     """
     value = os.environ.get(ENGINES_ENV, "") if value is None else value
-    engines = {}
-    for item in filter(None, (part.strip() for part in value.split(","))):
-        name, sep, url = item.partition("=")
-        name, url = name.strip(), url.strip().rstrip("/")
-        if not sep or name not in REAL_ENGINES or not url.startswith(("http://", "https://")):
-            raise EngineUnavailable("real.error.config", item=item, env=ENGINES_ENV)
-        engines[name] = RealEngine(name, url.removesuffix("/v1"), config.DEFAULT_MODEL)
-    return engines
+    engines = [_listed(item, ENGINES_ENV) for item in filter(None, (p.strip() for p in value.split(",")))]
+    return {engine.name: engine for engine in engines}
+
+
+def _listed(item: str, env: str, shown: str | None = None) -> RealEngine:
+    """One ``name=url`` an operator wrote in ``env``; a sentence naming what is wrong (``shown``: what
+    they wrote, when ``item`` was completed from it)."""
+    name, sep, url = item.partition("=")
+    name, url = name.strip(), url.strip().rstrip("/")
+    if not sep or name not in REAL_ENGINES or not url.startswith(("http://", "https://")):
+        raise EngineUnavailable("real.error.config", item=shown or item, env=env)
+    return RealEngine(name, url.removesuffix("/v1"), config.DEFAULT_MODEL)
 
 
 def generation_engine(value: str | None = None) -> RealEngine | None:
@@ -176,11 +180,7 @@ def generation_engine(value: str | None = None) -> RealEngine | None:
     if not value:
         return None
     item = value if "=" in value.split("://")[0] else f"vllm={value}"
-    name, _, url = item.partition("=")
-    name, url = name.strip(), url.strip().rstrip("/")
-    if name not in REAL_ENGINES or not url.startswith(("http://", "https://")):
-        raise EngineUnavailable("real.error.config", item=value, env=GENERATION_ENV)
-    return RealEngine(name, url.removesuffix("/v1"), config.DEFAULT_MODEL)
+    return _listed(item, GENERATION_ENV, shown=value)
 
 
 def class_engines() -> list[RealEngine]:

@@ -166,6 +166,14 @@ def test_configured_engines_come_from_the_operator():
     for bad in ("tgi=http://x", "vllm", "vllm=ftp://x"):
         with pytest.raises(real_engines.EngineUnavailable, match="PLAYGROUND_ENGINES"):
             real_engines.configured(bad)
+    assert real_engines.generation_engine("http://10.0.0.3:8000/v1/") == real_engines.RealEngine(
+        "vllm", "http://10.0.0.3:8000", engines["vllm"].model
+    )
+    assert real_engines.generation_engine("llama.cpp=http://10.0.0.4:8080").name == "llama.cpp"
+    assert real_engines.generation_engine("") is None
+    for bad in ("tgi=http://x", "ftp://x"):
+        with pytest.raises(real_engines.EngineUnavailable, match="PLAYGROUND_GENERATION_ENGINE"):
+            real_engines.generation_engine(bad)
 
 
 def test_a_stopped_engine_is_a_sentence_not_a_hang():
