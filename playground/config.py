@@ -196,3 +196,29 @@ OPENAI_MAX_LOGPROBS = 20
 OPENAI_DEFAULT_MAX_TOKENS = 16
 OPENAI_MAX_BODY_BYTES = 1_000_000
 OPENAI_REQUESTS_PER_CLIENT = 8
+
+# Quantization lesson (playground/quantize.py). Quantized copies of the model (each as large as the
+# loaded model in float32) are made on demand and shared; at most this many are held at once, the
+# least recently used going first. The int8 copy for the speed measurement is one more.
+MAX_QUANTIZED_MODELS = int(os.environ.get("PLAYGROUND_MAX_QUANTIZED_MODELS", 2))
+QUANT_HISTOGRAM_BINS = 80
+QUANT_PROJECTION_MODEL = "Llama-3.1-8B"  # assets/model_configs.json: the 8B model the memory projection shows
+QUANT_PROJECTION_CONTEXT = 8_192  # tokens of KV cache (bfloat16) beside its weights
+MAX_QUANT_PROMPTS = 8
+MAX_QUANT_PROMPT_TOKENS = 128
+DEFAULT_QUANT_NEW_TOKENS = 24
+MAX_QUANT_NEW_TOKENS = 64
+DEFAULT_QUANT_PROMPTS = (
+    "The capital of France is",
+    "Water boils at a temperature of",
+    "భారతదేశ రాజధాని నగరం",
+    "నీరు మరిగే ఉష్ణోగ్రత",
+)
+QUANT_SPEED_NEW_TOKENS = 24  # tokens generated per timed run (float32 against int8)
+MAX_QUANT_SPEED_REPEATS = 5
+
+# Speculative decoding lesson (playground/speculative.py).
+MAX_SPECULATIVE_K = 8  # drafted tokens per round
+MAX_SPECULATIVE_NGRAM = 4  # prompt lookup's longest n-gram
+DEFAULT_SPECULATIVE_NEW_TOKENS = 48
+MAX_SPECULATIVE_NEW_TOKENS = 128
