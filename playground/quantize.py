@@ -94,12 +94,10 @@ def _gguf_type(scheme: Scheme):
 
 def check(scheme: str, group_size) -> tuple[Scheme, int]:
     """The scheme (its name in any case) and group size, or a sentence naming the choices. The GGUF
-    formats fix their block size: a group size given with them is not used."""
+    formats fix their block size: a group size given with them is checked, then not used."""
     found = SCHEMES.get(str(scheme).strip().lower())
     if found is None:
         raise QuantizeError("quantize.error.scheme", value=str(scheme)[:40], choices=", ".join(SCHEMES))
-    if not found.grouped:
-        return found, found_block(found)
     try:
         group = None if isinstance(group_size, bool) else float(group_size)
     except (TypeError, ValueError, OverflowError):
@@ -108,7 +106,7 @@ def check(scheme: str, group_size) -> tuple[Scheme, int]:
         raise QuantizeError(
             "quantize.error.group", value=str(group_size)[:40], choices=", ".join(map(str, GROUP_SIZES))
         )
-    return found, int(group)
+    return found, int(group) if found.grouped else found_block(found)
 
 
 def found_block(scheme: Scheme) -> int:

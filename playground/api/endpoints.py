@@ -18,7 +18,19 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from functools import cached_property, partial
 
-from playground import attention, beam, config, cost, lens, sampling, serving, strategies, tokens
+from playground import (
+    attention,
+    beam,
+    config,
+    cost,
+    lens,
+    quantize,
+    sampling,
+    serving,
+    speculative,
+    strategies,
+    tokens,
+)
 from playground.api.params import (
     CHAT,
     HEAD,
@@ -525,6 +537,143 @@ GENERATION_ATTENTION = Endpoint(
 )
 
 
+# --- the lessons on engines: /quantize, /quantize_speed, /speculative -------------------------------
+
+
+def quantize_weights(runner, request) -> dict:
+    """Quantize the weights with a scheme: one matrix before and after, the model's bytes (and an 8B
+    model's on GPUs), and the quantized model against the loaded one on the prompt (next-token KL,
+    top-1, greedy side by side)."""
+    quantize.check(request.scheme, request.group_size)  # a bad scheme is refused before the model runs
+    ids = encode_prompt(runner, request.prompt, request.chat, config.MAX_QUANT_PROMPT_TOKENS)
+    return quantize.quantize(
+        runner, ids, request.scheme, request.group_size, request.matrix, request.max_new_tokens
+    )
+
+
+SCHEME = Param(
+    "scheme",
+    str,
+    "q4_0",
+    doc="("
+    + ", ".join(f"`{name}`" for name in quantize.SCHEMES)
+    + "; `shipped`: the offline GGUF's own mix)",
+)
+QUANTIZE = Endpoint(
+    "quantize",
+    (
+        PROMPT,
+        CHAT,
+        SCHEME,
+        Param(
+            "group_size",
+            int,
+            quantize.DEFAULT_GROUP_SIZE,
+            doc="(int8/int4: "
+            + ", ".join(map(str, quantize.GROUP_SIZES))
+            + "; 0 = one scale per row; the GGUF formats use 32)",
+        ),
+        Param("matrix", str, "", doc=f'(a weight\'s name; `""` = `{quantize.DEFAULT_MATRIX}`)'),
+        Param(
+            "max_new_tokens",
+            int,
+            config.DEFAULT_QUANT_NEW_TOKENS,
+            1,
+            config.MAX_QUANT_NEW_TOKENS,
+            "safety.param.max_new_tokens",
+            f"(1–{config.MAX_QUANT_NEW_TOKENS})",
+        ),
+    ),
+    quantize_weights,
+    "`scheme`, `group_size`, `bits_per_weight`, `weight_bytes`, `weight_bytes_fp32`, `weight_bytes_bf16`, "
+    "`matrix: {name, shape, max_abs_error, rmse, relative_error, unchanged, edges, histogram_before, "
+    "histogram_after, ...}`, `kl_next_token` (KL(loaded ‖ quantized) of the next token), `top1_agrees`, "
+    "`kl_mean` and `top1_agreement` (over every prompt position), `greedy_fp32` and `greedy_quantized` "
+    "(`{text, tokens: [{id, token, prob}]}`), `first_divergence` (index of the first differing token; "
+    "null when equal), `projection: [{weights, weight_bytes, kv_cache_bytes, fits, ms_per_token_floor}]` "
+    f"(a {config.QUANT_PROJECTION_MODEL} model), `made_s`. Prompts up to {config.MAX_QUANT_PROMPT_TOKENS} "
+    f"tokens; at most {config.MAX_QUANTIZED_MODELS} quantized copies are held, shared by everyone",
+)
+
+
+def quantize_speed(runner, request) -> dict:
+    """Greedy decoding speed with float32 weights against int8 weights (PyTorch's dynamic quantization
+    of the linear layers), measured in turns in one run with the model to itself."""
+    ids = encode_prompt(runner, request.prompt, request.chat, config.MAX_QUANT_PROMPT_TOKENS)
+    return quantize.speed(runner, ids, request.repeats)
+
+
+QUANTIZE_SPEED = Endpoint(
+    "quantize_speed",
+    (
+        PROMPT,
+        CHAT,
+        Param(
+            "repeats",
+            int,
+            3,
+            1,
+            config.MAX_QUANT_SPEED_REPEATS,
+            "safety.param.repeats",
+            f"(1–{config.MAX_QUANT_SPEED_REPEATS}; the median is kept)",
+        ),
+    ),
+    quantize_speed,
+    "`float32_tokens_per_s`, `int8_tokens_per_s`, `speedup`, `weight_bytes_per_token: {float32, int8}`, "
+    f"`new_tokens` ({config.QUANT_SPEED_NEW_TOKENS} a run), `repeats`, `first_difference`, "
+    "`float32_text`, `int8_text`, `threads`, `made_s`, `waited_s`",
+)
+
+
+def speculative_decoding(runner, request) -> dict:
+    """Speculative decoding with a drafter that needs no second model (prompt lookup, or the model's own
+    first layers), each round drawn, against plain decoding of the same prompt."""
+    params = speculative.SpeculativeParams(
+        drafter=request.drafter,
+        k=request.k,
+        ngram=request.ngram,
+        draft_layers=request.draft_layers,
+        max_new_tokens=request.max_new_tokens,
+        sampling=sampling.SamplingParams.from_values(
+            temperature=request.temperature, top_k=request.top_k, top_p=request.top_p
+        ),
+        seed=request.seed,
+    ).validate(runner.num_layers)
+    ids = encode_prompt(runner, request.prompt, request.chat)
+    return speculative.compare(runner, ids, params)
+
+
+KNOB = {k.name: k for k in KNOBS}
+SPECULATIVE = Endpoint(
+    "speculative",
+    (
+        PROMPT,
+        CHAT,
+        Param(
+            "drafter",
+            str,
+            speculative.DRAFTERS[0],
+            doc="(" + ", ".join(f"`{d}`" for d in speculative.DRAFTERS) + ")",
+        ),
+        speculative.K,
+        speculative.DRAFT_LAYERS,
+        speculative.NEW_TOKENS,
+        dataclasses.replace(KNOB["temperature"], default=0.0, doc="(0 = greedy, the default)"),
+        SEED,
+        speculative.NGRAM,
+        KNOB["top_k"],
+        KNOB["top_p"],
+    ),
+    speculative_decoding,
+    "`tokens: [{id, token}]`, `text`, `steps: [{drafted, drafted_tokens, target, accepted, target_token, "
+    "bonus, draft_probs, target_probs, forward_passes}]` (one per forward pass of the model after the "
+    "prompt's; `target`: the model's choice at each drafted position and after them; `target_token`: the "
+    "token it placed after the accepted ones; `forward_passes`: the model's passes so far), "
+    "`acceptance_rate`, `target_forward_passes`, `draft_forward_passes`, `plain_forward_passes`, "
+    "`seconds`, `plain_seconds`, `speedup`, `plain_text`, `same_as_plain` (greedy: always true)",
+)
+
+
 # The contract's order (the README's table lists them so).
 ENDPOINTS: tuple[Endpoint, ...] = (
     TOKENIZE,
@@ -538,6 +687,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     LOGIT_LENS,
     EMBEDDINGS,
     GENERATION_ATTENTION,
+    QUANTIZE,
+    QUANTIZE_SPEED,
+    SPECULATIVE,
 )
 BY_NAME = {e.name: e for e in ENDPOINTS}
 assert len(BY_NAME) == len(ENDPOINTS), "two endpoints share a name"
