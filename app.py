@@ -56,7 +56,7 @@ def build_demo(
         gr.HTML(language_switch(), elem_id="lang-switch")
         gr.Markdown(f"# {t('app.title')}\n{t('app.tagline')}")
         gr.Markdown(model_line(runner), elem_id="model-source")
-        with gr.Tabs():
+        with gr.Tabs(overflow_behavior="wrap"):  # every tab in sight, on a phone too (no "More tabs" menu)
             tabs.build_all(runner, firsts if firsts is not None else tabs.first_views(runner))
     demo.queue(default_concurrency_limit=config.MODEL_CONCURRENCY, max_size=config.QUEUE_MAX_SIZE)
     admit_fairly(demo, lang, admission)
