@@ -254,3 +254,57 @@ def language_switch(current: str, languages: dict[str, str], label: str, titles:
                 f'target="_self" title="{escape(titles[code])}">{escape(name)}</a>'
             )
     return f'<nav class="pg-lang" aria-label="{escape(label)}">{" · ".join(items)}</nav>'
+
+
+def _spec_chip(label: str, css: str, tip: str) -> str:
+    label = escape(label) or "&nbsp;"
+    return f'<span class="pg-tok {css}" title="{escape(tip)}"><span class="pg-label">{label}</span></span>'
+
+
+def speculative_rounds(first: str, steps: list[dict], limit: int) -> str:
+    """Speculative decoding round by round: the token from the prompt's forward pass, then per forward
+    pass of the model the drafted tokens (kept: green; the first thrown away: red, with the model's
+    choice; the rest, never checked: grey) and the token the model placed after them (blue; the
+    bonus when every drafted token was kept). Each step: /speculative's ``steps`` item."""
+    rows = [
+        f'<div class="pg-spec-row"><div class="pg-spec-head">{escape(t("speculative.first_pass"))}</div>'
+        f'<div class="pg-tokens">{_spec_chip(first, "pg-spec-placed", t("speculative.tip.first"))}</div>'
+        "</div>"
+    ]
+    for number, step in enumerate(steps[:limit], start=1):
+        chips = []
+        for i, (label, q, p) in enumerate(
+            zip(step["drafted_tokens"], step["draft_probs"], step["target_probs"], strict=True)
+        ):
+            if i < step["accepted"]:
+                css, tip = "pg-spec-ok", t("speculative.tip.kept", q=q, p=p)
+            elif i == step["accepted"]:
+                css, tip = (
+                    "pg-spec-no",
+                    t("speculative.tip.rejected", q=q, p=p, model=step["target_tokens"][i]),
+                )
+            else:
+                css, tip = "pg-spec-unseen", t("speculative.tip.unseen")
+            chips.append(_spec_chip(label, css, tip))
+        if not step["drafted"]:
+            chips.append(f'<span class="pg-spec-none">{escape(t("speculative.no_draft"))}</span>')
+        placed_tip = t("speculative.tip.bonus" if step["bonus"] else "speculative.tip.placed")
+        chips.append('<span class="pg-spec-arrow">→</span>')
+        chips.append(
+            _spec_chip(
+                step["target_token_label"],
+                "pg-spec-placed" + (" pg-spec-bonus" if step["bonus"] else ""),
+                placed_tip,
+            )
+        )
+        head = t("speculative.round", number=number, kept=step["accepted"], drafted=len(step["drafted"]))
+        rows.append(
+            f'<div class="pg-spec-row"><div class="pg-spec-head">{escape(head)}</div>'
+            f'<div class="pg-tokens">{"".join(chips)}</div></div>'
+        )
+    if len(steps) > limit:
+        rows.append(
+            f'<div class="pg-spec-head">{escape(t("speculative.more_rounds", count=len(steps) - limit))}'
+            "</div>"
+        )
+    return f'<div class="pg-spec">{"".join(rows)}</div>'

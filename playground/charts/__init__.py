@@ -14,6 +14,7 @@ prepares:
 - ``context``: ``sweep_time``, ``sweep_memory``, ``projection``.
 - ``beam``: ``beam_tree``.
 - ``strategies``: ``strategies_scatter``.
+- ``lessons``: ``weight_histogram``, ``prompt_kl`` (quantization), ``speculative_rounds``.
 - ``serving``: ``serving_timeline``, ``serving_steps``, ``serving_throughput``, ``simulated_class``.
 
 Everything is re-exported here: callers write ``from playground import charts; charts.beam_tree(view)``.
@@ -31,6 +32,7 @@ from playground.charts.inside import (
     lens_top_tokens,
     writing_attention,
 )
+from playground.charts.lessons import prompt_kl, speculative_rounds, weight_histogram
 from playground.charts.logits import ENGINE_COLOURS, draws_histogram, engines_compare, sampling_pipeline
 from playground.charts.serving import (
     PHASE_COLOURS,
@@ -63,15 +65,18 @@ __all__ = [
     "lens_target",
     "lens_top_tokens",
     "projection",
+    "prompt_kl",
     "sampling_pipeline",
     "serving_steps",
     "serving_throughput",
     "serving_timeline",
     "simulated_class",
+    "speculative_rounds",
     "step_times",
     "strategies_scatter",
     "sweep_memory",
     "sweep_time",
     "throughput",
+    "weight_histogram",
     "writing_attention",
 ]

@@ -8,9 +8,20 @@ A new tab is a module with these three names and a line here.
 
 from __future__ import annotations
 
-from playground.ui import attention, beam, context, decode, inside, logits, serving, tokenizer
+from playground.ui import (
+    attention,
+    beam,
+    context,
+    decode,
+    inside,
+    logits,
+    quantize,
+    serving,
+    speculative,
+    tokenizer,
+)
 
-TABS = (tokenizer, logits, attention, inside, decode, serving, beam, context)
+TABS = (tokenizer, logits, attention, inside, decode, serving, beam, context, quantize, speculative)
 IDS = tuple(tab.ID for tab in TABS)
 
 

@@ -23,6 +23,8 @@ READY = {
     "serving": "#sv-refresh",
     "beam": "#bm-beams input",
     "context": "#cc-projection .js-plotly-plot",
+    "quantize": "#qz-run",
+    "speculative": "#sp-run",
 }
 # The visible text of the open tab and the page around it, without what is not ours to translate:
 # token views, code, example prompts, the text the user typed, and Gradio's footer.
