@@ -256,21 +256,20 @@ def projection(bits_per_weight_now: float) -> list[dict]:
     ``QUANT_PROJECTION_CONTEXT`` tokens), the smallest listed GPU that holds both, and the least time
     a decode step takes there when reading every weight once (bytes / memory bandwidth)."""
     shape = cost.known_models()[config.QUANT_PROJECTION_MODEL]
-    kv = cost.kv_cache_bytes(shape, config.QUANT_PROJECTION_CONTEXT, 2)
     rows = []
     for label, bits in (("16-bit", 16.0), ("8-bit", 8.0), ("4-bit", 4.0), ("scheme", bits_per_weight_now)):
-        weights = int(shape.params * bits / 8)
-        fitting = [g for g in cost.gpus() if g["bytes"] >= weights + kv]
+        sizes = cost.projection(shape, [config.QUANT_PROJECTION_CONTEXT], bits / 8, 2, 1)[0]
+        fitting = [g for g in cost.gpus() if g["bytes"] >= sizes["total_bytes"]]
         rows.append(
             {
                 "weights": label,
                 "bits_per_weight": bits,
-                "weight_bytes": weights,
-                "kv_cache_bytes": kv,
-                "total_bytes": weights + kv,
+                "weight_bytes": sizes["weight_bytes"],
+                "kv_cache_bytes": sizes["kv_cache_bytes"],
+                "total_bytes": sizes["total_bytes"],
                 "fits": [g["name"] for g in fitting],
                 "ms_per_token_floor": {
-                    g["name"]: 1000 * weights / g["bandwidth_bytes_per_s"] for g in cost.gpus()
+                    g["name"]: 1000 * sizes["weight_bytes"] / g["bandwidth_bytes_per_s"] for g in cost.gpus()
                 },
             }
         )
