@@ -287,7 +287,7 @@ class QuantizedModels:
     def __init__(self, limit: int):
         self.limit = limit
         self._models: OrderedDict[tuple, torch.nn.Module] = OrderedDict()
-        self._lock = threading.Lock()
+        self._making = threading.Lock()  # one copy made at a time (not the model lock)
         self.made = 0  # copies made since start (a test counts them)
 
     def __len__(self) -> int:
@@ -298,7 +298,7 @@ class QuantizedModels:
 
     def get(self, runner, key: tuple, make) -> tuple[torch.nn.Module, float]:
         """The copy for ``key`` and the seconds spent making it (0 when it was held)."""
-        with self._lock:
+        with self._making:
             if key in self._models:
                 self._models.move_to_end(key)
                 return self._models[key], 0.0

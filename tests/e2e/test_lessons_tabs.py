@@ -45,10 +45,19 @@ def test_quantize_shows_the_matrix_the_bytes_and_both_answers(browser, app_url, 
     assert "identical" in page.locator("#qz-summary").inner_text()
 
     page.locator("#qz-prompts-run").click()
-    _summary_has(page, "#qz-prompts-note", "Telugu")
+    _summary_has(page, "#qz-prompts-note", "KL 0")  # still the shipped scheme: nothing moved
+    assert page.locator("#qz-prompts-note").inner_text().strip() == i18n.t(
+        "quantize.prompts_unchanged", lang="en"
+    )
     _summary_has(page, "#qz-prompts-table", "నీరు మరిగే ఉష్ణోగ్రత")  # the last of the four prompts
     table = page.locator("#qz-prompts-table").inner_text()
     assert all(prompt in table for prompt in config.DEFAULT_QUANT_PROMPTS) and table.count("Telugu") == 2
+
+    page.locator("#qz-scheme input").click()  # 4 bits: the note compares the two languages
+    page.get_by_role("option", name=i18n.t("quantize.scheme.q4_0", lang="en")).click()
+    page.locator("#qz-prompts-run").click()
+    _summary_has(page, "#qz-prompts-note", "Mean KL per position")
+    assert page.locator("#qz-prompts-chart .trace").count() == 2  # English and Telugu bars
     context.close()
 
 
