@@ -355,8 +355,8 @@ def plain(runner, prompt_ids: list[int], params: SpeculativeParams) -> tuple[lis
 
 def compare(runner, prompt_ids: list[int], params: SpeculativeParams) -> dict:
     """Speculative decoding and plain decoding of the same prompt, one after the other with the model
-    to themselves (a timing lesson: the batch pauses meanwhile), for the answer of /speculative."""
-    params = params.validate(runner.num_layers)
+    to themselves (a timing lesson: the batch pauses meanwhile), for the answer of /speculative.
+    ``params`` come checked (``SpeculativeParams.validate``), as the endpoint checks them once."""
     with runner.alone() as waited_s:
         result = speculate(runner, prompt_ids, params)
         plain_tokens, plain_seconds = plain(runner, prompt_ids, params)
