@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from playground import config, html, i18n, openai_api, real_engines, web
 from playground.i18n import t
 from playground.serving import ModelService
-from playground.ui import sessions, tabs
+from playground.ui import links, sessions, tabs
 from playground.ui.common import Admission, admit_fairly
 from playground.ui.gradio_internals import calm_queue, end_streams
 
@@ -56,8 +56,11 @@ def build_demo(
         gr.HTML(language_switch(), elem_id="lang-switch")
         gr.Markdown(f"# {t('app.title')}\n{t('app.tagline')}")
         gr.Markdown(model_line(runner), elem_id="model-source")
-        with gr.Tabs(overflow_behavior="wrap"):  # every tab in sight, on a phone too (no "More tabs" menu)
+        links.copy_control()
+        link_note = gr.Markdown(visible=False, elem_id="link-note", elem_classes=["pg-note"])
+        with links.Page() as page, gr.Tabs(overflow_behavior="wrap") as tab_bar:  # no "More tabs" menu
             tabs.build_all(runner, firsts if firsts is not None else tabs.first_views(runner))
+        links.attach(page, tab_bar, tabs.TABS, link_note, demo)
     demo.queue(default_concurrency_limit=config.MODEL_CONCURRENCY, max_size=config.QUEUE_MAX_SIZE)
     admit_fairly(demo, lang, admission)
     calm_queue(demo, config.QUEUE_POLL_S, config.QUEUE_PROGRESS_POLL_S)

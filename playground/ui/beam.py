@@ -17,6 +17,7 @@ from playground.ui.common import MODEL_EVENT, handler, prompt_examples
 from playground.ui.endpoints import register, slider
 
 ID = "beam"
+LINK_RUNS = ("bm-run", "st-run")  # links.py: the buttons a link presses once its state is restored
 
 DEFAULT_PROMPT = "My favourite food is"  # 3 beams find " pizza! I'm a big fan of", likelier than greedy
 

@@ -18,6 +18,7 @@ from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
 from playground.ui.endpoints import register, slider
 
 ID = "context"
+LINK_RUNS = ("cc-run",)  # links.py: the buttons a link presses once its state is restored
 
 KV_DTYPES = [("float32", 4), ("bfloat16", 2), ("fp8", 1)]
 GIB = 2**30

@@ -12,6 +12,7 @@ from playground.prompts import encode_prompt
 from playground.ui.common import MODEL_EVENT, handler, prompt_examples
 
 ID = "decode"
+LINK_RUNS = ("pd-run",)  # links.py: the buttons a link presses once its state is restored
 
 DEFAULT_PROMPT = "Explain in one paragraph why the sky is blue."
 

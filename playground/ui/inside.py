@@ -18,10 +18,17 @@ from playground.api import endpoints as api
 from playground.api.params import LAYER
 from playground.i18n import t
 from playground.prompts import encode_prompt
+from playground.ui import links
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler, prompt_examples
 from playground.ui.endpoints import register, slider
+from playground.ui.knobs import seed_box
 
 ID = "inside"
+# Links (links.py): the token and the position are chosen among the prompt's tokens, so a link that
+# sets the prompt hands them to compute_prompt; a frame of the animation is a view, not a setting.
+LINK_FOLLOWS = {"in-token": ("in-prompt", "in-chat"), "in-position": ("in-prompt", "in-chat")}
+LINK_SKIP = {"in-step": "a frame of the animation of a finished generation"}
+LINK_RUNS = ("in-generate",)
 
 DEFAULT_PROMPT = "The capital of France is"
 LATEX = [{"left": "$", "right": "$", "display": False}]
@@ -38,14 +45,18 @@ def _head_name(head: int) -> str:
 # --- handlers --------------------------------------------------------------------------------------
 
 
-def compute_prompt(runner, prompt: str, chat: bool):
-    """Run the prompt once with hidden states; the token and position lists follow the new prompt."""
+def compute_prompt(runner, prompt: str, chat: bool, held: dict | None = None):
+    """Run the prompt once with hidden states; the token and position lists follow the new prompt
+    (at its last token, or where a link that set the prompt put them: ``held``, see links.py)."""
     if not prompt or not prompt.strip():
         return gr.skip(), gr.skip(), gr.skip()
     states = lens.prompt_states(runner, encode_prompt(runner, prompt, chat, lens.token_limit(runner)))
     last = len(states.ids) - 1
     choices = _choices(states)
-    return states, gr.update(choices=choices, value=last), gr.update(choices=choices, value=last)
+    inputs = {"in-prompt": prompt}  # the chat switch keeps them: it starts a second recompute
+    token, position = (links.held_value(held, key, inputs) for key in ("in-token", "in-position"))
+    token, position = (last if value is None or value > last else value for value in (token, position))
+    return states, gr.update(choices=choices, value=token), gr.update(choices=choices, value=position)
 
 
 def render_embeddings(runner, states: lens.PromptStates, token_index: int, k: int):
@@ -232,7 +243,7 @@ def _writing_controls(runner, c: SimpleNamespace) -> None:
         c.temperature = gr.Slider(
             0, 2, value=0, step=0.05, label=t("inside.temperature"), elem_id="in-temperature"
         )
-        c.seed = gr.Number(value=0, precision=0, label=t("inside.seed"), elem_id="in-seed")
+        c.seed = seed_box(t("inside.seed"), "in-seed")
         c.generate = gr.Button(t("inside.generate"), variant="primary", elem_id="in-generate")
 
 
@@ -272,7 +283,7 @@ def _prompt_events(runner, c: SimpleNamespace) -> None:
     prompt_event = gr.on(
         [c.prompt.change, c.chat.change],
         handler(partial(compute_prompt, runner)),
-        inputs=[c.prompt, c.chat],
+        inputs=[c.prompt, c.chat, links.held()],
         outputs=[c.states, c.token, c.position],
         trigger_mode="always_last",
         show_progress="hidden",

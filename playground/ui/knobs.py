@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 import gradio as gr
 
-from playground import sampling
+from playground import config, sampling
 from playground.i18n import t
 
 KNOBS = sampling.knobs()
@@ -37,3 +37,8 @@ def knob_sliders(
         )
         for knob in knobs
     ]
+
+
+def seed_box(label: str, elem_id: str) -> gr.Number:
+    """A seed: a whole number from 0 to ``MAX_SEED`` (a link's seed is checked against the same range)."""
+    return gr.Number(value=0, precision=0, minimum=0, maximum=config.MAX_SEED, label=label, elem_id=elem_id)

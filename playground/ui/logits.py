@@ -32,13 +32,14 @@ from playground.ui.common import (
     session_of,
 )
 from playground.ui.endpoints import register, slider
-from playground.ui.knobs import KNOBS, knob_sliders
+from playground.ui.knobs import KNOBS, knob_sliders, seed_box
 from playground.ui.knobs import sampling_params as _params
 
 if TYPE_CHECKING:
     import torch
 
 ID = "logits"
+LINK_SKIP = {"fk-choice": "a token of a finished generation, picked to fork from"}
 
 DEFAULT_PROMPT = "The capital of France is"
 ONLY_IN_SHOWN = 8  # tokens named per "keeps, cuts" line
@@ -333,7 +334,7 @@ def _stage_section(runner, c: SimpleNamespace, first: LogitsState) -> None:
             c.sliders += knob_sliders(row, _slider_id)
             if row_index == 1:
                 with gr.Column(min_width=160):
-                    c.seed = gr.Number(value=0, precision=0, label=t("logits.seed"), elem_id="lg-seed")
+                    c.seed = seed_box(t("logits.seed"), "lg-seed")
                     c.reseed = gr.Button(t("logits.new_seed"), size="sm", elem_id="lg-reseed")
     c.state = gr.State(first, time_to_live=config.SESSION_TTL_S)
     c.summary = gr.Markdown(summary0, elem_id="lg-summary")

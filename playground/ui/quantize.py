@@ -16,6 +16,7 @@ from playground.ui.common import MODEL_EVENT, handler, prompt_examples
 from playground.ui.endpoints import register
 
 ID = "quantize"
+LINK_RUNS = ("qz-run",)  # links.py: the buttons a link presses once its state is restored
 GB = 1e9
 KINDS = (
     "self_attn.q_proj",

@@ -13,8 +13,10 @@ from playground.api import endpoints as api
 from playground.i18n import t
 from playground.ui.common import MODEL_EVENT, handler, prompt_examples
 from playground.ui.endpoints import register, slider
+from playground.ui.knobs import seed_box
 
 ID = "speculative"
+LINK_RUNS = ("sp-run",)  # links.py: the buttons a link presses once its state is restored
 
 
 def run(runner, prompt, chat, drafter, k, ngram, draft_layers, max_new_tokens, temperature, seed):
@@ -101,14 +103,7 @@ def _controls(runner):
         temperature = gr.Slider(
             0, 2, value=0, step=0.05, label=t("speculative.temperature"), elem_id="sp-temperature"
         )
-        seed = gr.Number(
-            value=0,
-            precision=0,
-            minimum=0,
-            maximum=config.MAX_SEED,
-            label=t("speculative.seed"),
-            elem_id="sp-seed",
-        )
+        seed = seed_box(t("speculative.seed"), "sp-seed")
         go = gr.Button(t("speculative.run"), variant="primary", elem_id="sp-run")
     return [prompt, chat, drafter, k, ngram, layers, max_new, temperature, seed], go
 

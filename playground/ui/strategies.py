@@ -17,7 +17,7 @@ from playground.prompts import encode_prompt
 from playground.sampling import DEFAULT_ENGINE, ENGINES
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
 from playground.ui.endpoints import register
-from playground.ui.knobs import KNOBS, knob_sliders, sampling_params
+from playground.ui.knobs import KNOBS, knob_sliders, sampling_params, seed_box
 
 # What each preset button sets, by knob name; every knob it does not name goes back to its default.
 PRESETS = {
@@ -114,7 +114,7 @@ def build_section(runner, beam_inputs: list, memo: gr.State) -> None:
             label=t("strategies.num_samples"),
             elem_id="st-samples",
         )
-        seed = gr.Number(value=0, precision=0, label=t("strategies.seed"), elem_id="st-seed")
+        seed = seed_box(t("strategies.seed"), "st-seed")
     knobs = []
     for first in range(0, len(KNOBS), KNOBS_PER_ROW):
         with gr.Row():

@@ -3,7 +3,8 @@
 Each tab module declares ``ID`` (its ``gr.Tab`` id, and ``#tab-<ID>`` on the page), ``first_view(runner)``
 (the model work its first view needs, computed once per server and shared by every language's page),
 and ``build(runner, first)`` (its layout, events and endpoints, inside the Blocks being built).
-A new tab is a module with these three names and a line here.
+A new tab is a module with these three names and a line here. Its inputs go into links of the view
+by themselves (playground/ui/links.py: ``LINK_SKIP``, ``LINK_FOLLOWS`` and ``LINK_RUNS`` where needed).
 """
 
 from __future__ import annotations
