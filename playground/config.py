@@ -187,6 +187,20 @@ MAX_SIMULATED_REQUESTS = 16
 MAX_SIMULATED_PROMPT_TOKENS = 256
 MAX_SIMULATED_NEW_TOKENS = 32
 
+# The class (playground/classroom.py): classes live in this process and end after CLASS_TTL_S unused;
+# at most MAX_CLASSES at once, each with at most MAX_CLASS_STUDENTS students and MAX_CLASS_STEPS steps.
+# Answers, labels, questions and a step's state are short; a reveal lists the model's top rows.
+CLASS_TTL_S = float(os.environ.get("PLAYGROUND_CLASS_TTL_S", 4 * 3600))
+MAX_CLASSES = int(os.environ.get("PLAYGROUND_MAX_CLASSES", 50))
+MAX_CLASS_STUDENTS = int(os.environ.get("PLAYGROUND_MAX_CLASS_STUDENTS", 60))
+MAX_CLASS_STEPS = 200
+MAX_CLASS_ANSWER_CHARS = 60
+MAX_CLASS_LABEL_CHARS = 24
+MAX_CLASS_QUESTION_CHARS = 300
+MAX_CLASS_STATE_CHARS = 8_000
+CLASS_MODEL_ROWS = 10
+CLASS_POLL_S = 1.5  # how often a class's screens ask for the class's state
+
 # The OpenAI-compatible API (/v1): choices per request (``n``), top log-probabilities per token (OpenAI's
 # own cap), tokens when a request names no max_tokens (OpenAI's completions default), the body's size,
 # and the choices one client (address and API key) may have waiting or running at once (its fair share

@@ -18,7 +18,7 @@ def test_app_builds_without_launching(real_runner):
         f"/{dep.api_name}" for dep in demo.fns.values() if dep.api_name and dep.api_visibility == "public"
     }
     assert public == {f"/{e.name}" for e in ENDPOINTS}
-    assert len(public) == 14
+    assert len(public) == 20
 
 
 def test_no_trigger_has_two_always_last_listeners(real_runner):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -21,9 +22,12 @@ from functools import cached_property, partial
 from playground import (
     attention,
     beam,
+    classroom,
     config,
     cost,
+    i18n,
     lens,
+    lessons,
     quantize,
     sampling,
     serving,
@@ -674,6 +678,212 @@ SPECULATIVE = Endpoint(
 )
 
 
+# --- the class: /class_create, /class_join, /class_push, /class_answer, /class_state, /class_reveal -----
+
+CLASSES = classroom.ClassStore()  # every class of this server (in this process; they expire)
+
+
+def _class_urls(code: str, teacher_key: str) -> dict:
+    """The join and teacher links, in the language of the page the request came to."""
+    lang = i18n.current()
+    root = "/" if lang == i18n.DEFAULT_LANGUAGE else f"/{lang}/"
+    return {"join_url": f"{root}?class={code}", "teacher_url": f"{root}?teacher={teacher_key}"}
+
+
+def class_create(runner, request) -> dict:
+    """Open a class: a short code for students and a secret key for the teacher (keep it)."""
+    lesson = classroom.short_text(request.lesson, 80, "lesson")
+    if lesson and lesson not in lessons.names():
+        raise classroom.ClassError("class.error.lesson", names=", ".join(lessons.names()))
+    room = CLASSES.create(lesson)
+    keys = {"class_code": room.code, "teacher_key": room.teacher_key}
+    return keys | _class_urls(room.code, room.teacher_key)
+
+
+CLASS_CREATE = Endpoint(
+    "class_create",
+    (Param("lesson", str, "", doc='("" or a lesson\'s name: assets/lessons/)'),),
+    class_create,
+    "`class_code` (for students), `teacher_key` (secret: it pushes and reveals), `join_url`, `teacher_url` "
+    "(paths in the page's language). A class unused for a while ends",
+    pool=LIGHT,
+)
+
+
+def class_join(runner, request) -> dict:
+    """Join a class with its code; an empty label gives a number."""
+    key, label = CLASSES.join(request.class_code, request.label)
+    return {"student_key": key, "label": label}
+
+
+CLASS_JOIN = Endpoint(
+    "class_join",
+    (Param("class_code", str), Param("label", str, "", doc='(a name the class sees; "" = a number)')),
+    class_join,
+    "`student_key` (the student's: answers and reads the class), `label`",
+    pool=LIGHT,
+)
+
+
+# The endpoint whose parameters a kind's state gives (its names with "_" for "-", as links write them).
+_STATE_ENDPOINT = {"logits": "next_token", "tokenizer": "tokenize", "attention": "attention"}
+
+
+def tab_request(kind: str, state: dict):
+    """The request of the endpoint that answers a question of ``kind``, from the step's state."""
+    tab = classroom.KINDS[kind]
+    endpoint = BY_NAME[_STATE_ENDPOINT[tab]]
+    values = {str(key).replace("-", "_"): value for key, value in state.items()}
+    if tab == "tokenizer":
+        values = {"text": values.get("text", values.get("prompt", ""))}
+    values = {p.name: values[p.name] for p in endpoint.params if p.name in values}
+    missing = [p.name for p in endpoint.params if p.required and p.name not in values]
+    if missing:
+        raise classroom.ClassError("class.error.missing", name=missing[0], tab=tab)
+    request = endpoint.request(**values)
+    for param in endpoint.params:  # checked now, not at the reveal: the teacher hears of it at once
+        if param.type in (int, float):
+            param.check(getattr(request, param.name))
+    if tab == "logits":
+        sampling_of(request)
+        sampling.get_engine(request.engine)
+    return request
+
+
+def check_step(tab, state, question) -> tuple[str, dict, dict]:
+    """The step's tab, state and question, checked (a sentence saying what to change otherwise)."""
+    if not isinstance(question, dict) or not isinstance(state, dict):
+        raise classroom.ClassError("class.error.step_shape")
+    kind = question.get("kind") or ""
+    text = classroom.short_text(question.get("text") or "", config.MAX_CLASS_QUESTION_CHARS, "question")
+    if kind and kind not in classroom.KINDS:
+        raise classroom.ClassError("class.error.kind", kinds=", ".join(classroom.KINDS))
+    if kind and tab != classroom.KINDS[kind]:
+        raise classroom.ClassError("class.error.kind_tab", kind=kind, tab=classroom.KINDS[kind])
+    if len(json.dumps(state, ensure_ascii=False, default=str)) > config.MAX_CLASS_STATE_CHARS:
+        raise classroom.ClassError("class.error.too_long", limit=config.MAX_CLASS_STATE_CHARS)
+    if kind:
+        request = tab_request(kind, state)
+        if tab != "tokenizer":  # the settings the model answers with, all written (as links name them)
+            given = {str(key).replace("-", "_") for key in state}
+            endpoint = BY_NAME[_STATE_ENDPOINT[tab]]
+            state = dict(state) | {
+                p.name.replace("_", "-"): getattr(request, p.name)
+                for p in endpoint.params
+                if p.name not in given
+            }
+    return tab, state, {"kind": kind, "text": text}
+
+
+def class_push(runner, request) -> dict:
+    """The teacher shows the class a view's state and a question; students follow at their next poll."""
+    tab, state, question = check_step(request.tab, request.state, request.question)
+    return {"step": CLASSES.push(request.teacher_key, tab, state, question)}
+
+
+CLASS_PUSH = Endpoint(
+    "class_push",
+    (
+        Param("teacher_key", str),
+        Param("tab", str, doc="(the tab's id: `logits`, `tokenizer`, `attention`, ...)"),
+        Param("state", dict, doc="(the tab's inputs, named as links name them: `prompt`, `top-k`...)"),
+        Param(
+            "question",
+            dict,
+            doc="(`{kind, text}`: `kind` one of " + ", ".join(f"`{k}`" for k in classroom.KINDS) + ', or "")',
+        ),
+    ),
+    class_push,
+    "`step` (its number; the state is checked now, the model answers at the reveal)",
+    pool=LIGHT,
+)
+
+
+def class_answer(runner, request) -> dict:
+    """A student's answer to the current step (a later answer replaces it until the reveal)."""
+    return {"accepted": CLASSES.answer(request.student_key, request.step, request.answer)}
+
+
+CLASS_ANSWER = Endpoint(
+    "class_answer",
+    (Param("student_key", str), Param("step", int, low=0), Param("answer", str, doc="(short text)")),
+    class_answer,
+    "`accepted` (false when the step is not the current one or is revealed)",
+    pool=LIGHT,
+)
+
+
+def class_state(runner, request) -> dict:
+    """What a teacher's or a student's screen shows now; the reveal only once the teacher revealed."""
+    return CLASSES.state(request.key)
+
+
+CLASS_VIEW = (
+    "`class_code`, `role`, `label`, `students`, `step`, `tab`, `state`, `question`, `answered`, `mine`, "
+    "`revealed`, `reveal`: null until the teacher reveals, then `{truth, model: [{answer, token, prob}], "
+    "class: [{answer, count}], mine, right}`"
+)
+CLASS_STATE = Endpoint("class_state", (Param("key", str),), class_state, CLASS_VIEW, pool=LIGHT)
+
+
+def step_truth(runner, step: classroom.Step) -> dict:
+    """The model's answer to a step's question, from the step's state: the truth and the distribution
+    (or the weights) it comes from."""
+    kind, state = step.question["kind"], step.state
+    request = tab_request(kind, state)
+    if kind == "token_count":
+        return {"truth": tokens.tokenize(runner, request.text, "").num_tokens, "model": []}
+    if kind == "attention_target":
+        return attention_truth(runner, request, bool(state.get("skip-first", True)))
+    result = next_token(runner, request)
+    rows = [
+        {"answer": runner.decode([row["id"]]), "token": row["token"], "prob": row["prob"]}
+        for row in result["final"][: config.CLASS_MODEL_ROWS]
+    ]
+    if kind == "survivors":
+        return {"truth": result["stages"][-1]["kept"], "model": rows}
+    if kind == "sampled_token":
+        return {"truth": runner.decode([result["sampled"]["id"]]), "model": rows}
+    ids = encode_prompt(runner, request.prompt, request.chat)
+    probs = runner.prefill(ids).logits.float().softmax(-1)  # the model's own: no sampling stage
+    top = probs.topk(config.CLASS_MODEL_ROWS)
+    rows = [
+        {"answer": runner.decode([i]), "token": runner.token_label(i), "prob": float(p)}
+        for p, i in zip(top.values.tolist(), top.indices.tolist(), strict=True)
+    ]
+    return {"truth": rows[0]["answer"], "model": rows}
+
+
+def attention_truth(runner, request, skip_first: bool) -> dict:
+    """The token the prompt's last position attends to most, at the step's layer and head."""
+    answer = attention_weights(runner, request)
+    ids = encode_prompt(runner, request.prompt, request.chat)
+    last = answer["weights"][-1]
+    positions = [j for j in range(len(last)) if j > 0 or not skip_first or len(last) == 1]
+    positions.sort(key=lambda j: -last[j])
+    rows = [
+        {"answer": runner.decode([ids[j]]), "token": answer["tokens"][j], "prob": last[j], "position": j}
+        for j in positions[: config.CLASS_MODEL_ROWS]
+    ]
+    return {"truth": rows[0]["answer"], "model": rows}
+
+
+def class_reveal(runner, request) -> dict:
+    """The model answers the current step's question; every screen shows it beside the class's answers."""
+    step = CLASSES.pending_step(request.teacher_key)
+    if not step.question.get("kind"):
+        raise classroom.ClassError("class.error.no_question")
+    return CLASSES.reveal(request.teacher_key, partial(step_truth, runner))
+
+
+CLASS_REVEAL = Endpoint(
+    "class_reveal",
+    (Param("teacher_key", str),),
+    class_reveal,
+    "the teacher's `/class_state`, revealed (the model runs once for the class)",
+)
+
+
 # The contract's order (the README's table lists them so).
 ENDPOINTS: tuple[Endpoint, ...] = (
     TOKENIZE,
@@ -690,6 +900,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     QUANTIZE,
     QUANTIZE_SPEED,
     SPECULATIVE,
+    CLASS_CREATE,
+    CLASS_JOIN,
+    CLASS_PUSH,
+    CLASS_ANSWER,
+    CLASS_STATE,
+    CLASS_REVEAL,
 )
 BY_NAME = {e.name: e for e in ENDPOINTS}
 assert len(BY_NAME) == len(ENDPOINTS), "two endpoints share a name"

@@ -15,6 +15,7 @@ prepares:
 - ``beam``: ``beam_tree``.
 - ``strategies``: ``strategies_scatter``.
 - ``lessons``: ``weight_histogram``, ``prompt_kl`` (quantization), ``speculative_rounds``.
+- ``classroom``: ``class_reveal`` (the class's answers beside the model's).
 - ``serving``: ``serving_timeline``, ``serving_steps``, ``serving_throughput``, ``simulated_class``.
 
 Everything is re-exported here: callers write ``from playground import charts; charts.beam_tree(view)``.
@@ -22,6 +23,7 @@ Everything is re-exported here: callers write ``from playground import charts; c
 
 from playground.charts.attention import attention_heatmap
 from playground.charts.beam import beam_tree
+from playground.charts.classroom import class_reveal
 from playground.charts.common import BLUE, GREEN, GREY, ORANGE, PURPLE
 from playground.charts.context import PALETTE, projection, sweep_memory, sweep_time
 from playground.charts.decode import decode_timeline, kv_growth, step_times, throughput
@@ -55,6 +57,7 @@ __all__ = [
     "PURPLE",
     "attention_heatmap",
     "beam_tree",
+    "class_reveal",
     "decode_timeline",
     "draws_histogram",
     "embedding_neighbours",

@@ -24,12 +24,13 @@ says which, in its language; the page never fails because of a link.
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import math
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import gradio as gr
 
@@ -38,9 +39,11 @@ from playground.ui.common import handler
 
 INPUTS = (gr.Textbox, gr.Slider, gr.Number, gr.Checkbox, gr.Radio, gr.Dropdown, gr.CheckboxGroup)
 TAB_KEY = "tab"
+NONCE_KEY = "_"  # no setting: makes a query written again differ from the last
 MAX_LINK_CHARS = 16_000  # a longer query is not read (a prompt's limit is in tokens, far below this)
 
-_held: ContextVar[gr.State | None] = ContextVar("held", default=None)
+_NONCES = itertools.count(1)
+_page: ContextVar[Page | None] = ContextVar("page", default=None)
 
 
 class BadValue(ValueError):
@@ -130,14 +133,19 @@ def _number(component, value):
     return float(value)
 
 
+def current() -> Page:
+    """The links of the page whose tabs are being built (tabs.build_all runs inside ``Page()``)."""
+    page = _page.get()
+    if page is None:
+        raise RuntimeError("links.current() is called while a page's tabs are built (tabs.build_all)")
+    return page
+
+
 def held() -> gr.State:
     """The page's values held for inputs whose choices are not made yet (``LINK_FOLLOWS``): a
     ``gr.State`` of {elem_id: {"value", "when": {elem_id: the link's value}}}, for the recompute that
     makes the choices to read with ``held_value``."""
-    state = _held.get()
-    if state is None:
-        raise RuntimeError("links.held() is called while a page's tabs are built (tabs.build_all)")
-    return state
+    return current().held
 
 
 def held_value(held: dict | None, elem_id: str, inputs: dict):
@@ -155,16 +163,46 @@ class Page:
 
     def __init__(self):
         self.held = gr.State({})
+        # A hidden box: a query written into it (``query_for``) is restored like a link (a lesson's
+        # step, a class's step shown on the page).
+        self.apply = gr.Textbox(visible=False, elem_id="link-apply")
         self.fields: list[Field] = []
         self.runs: dict[str, tuple[str, ...]] = {}
         self.skipped: dict[str, str] = {}
+        self.claimed: dict[str, tuple] = {}  # a link's own keys (?class=) -> (input, tab)
+        self.tab_ids: tuple[str, ...] = ()  # every tab's id, in order (tabs.build_all)
 
     def __enter__(self):
-        self._token = _held.set(self.held)
+        self._token = _page.set(self)
         return self
 
     def __exit__(self, *exc):
-        _held.reset(self._token)
+        _page.reset(self._token)
+
+    def claim(self, key: str, component, tab: str) -> None:
+        """A link parameter that is no tab's input (``?class=CODE``): its value goes into ``component``
+        and the page shows ``tab``."""
+        self.claimed[key] = (component, tab)
+
+    def defaults(self, tab: str) -> dict:
+        """The tab's inputs at the page's first state, by name."""
+        return {field.name: field.default for field in self.of_tab(tab)}
+
+    def query_for(self, tab: str, state: dict) -> str:
+        """The link query showing ``tab`` with ``state`` (by name); the tab's other inputs at their first
+        values. A count makes two equal queries differ (so writing one again is a change)."""
+        values = self.defaults(tab) | dict(state)
+        query = {TAB_KEY: tab} | {
+            f"{tab}.{name}": value if isinstance(value, str) else json.dumps(value)
+            for name, value in values.items()
+        }
+        return "?" + urlencode(query | {NONCE_KEY: str(next(_NONCES))})
+
+    def state_from(self, search: str, tab: str) -> dict:
+        """The whole state of ``tab`` (by name) that a page with this URL query shows."""
+        _, now, held_values, _ = self.restore(search, [tab])
+        values = now | {elem_id: entry["value"] for elem_id, entry in held_values.items()}
+        return self.defaults(tab) | state_of(self.of_tab(tab), values)
 
     def add_tab(self, tab_block: gr.Tab, module) -> list[Field]:
         """The fields of a built tab: its input components, less those it skips."""
@@ -194,6 +232,9 @@ class Page:
         for a recompute, the link's parameters that could not be used)."""
         query = dict(parse_qsl((search or "").lstrip("?")[:MAX_LINK_CHARS], keep_blank_values=True))
         query.pop("lang", None)  # the language switch's parameter (playground/web.py)
+        query.pop(NONCE_KEY, None)
+        for key in self.claimed:
+            query.pop(key, None)
         tab = query.pop(TAB_KEY, None)
         bad = []
         if tab is not None and tab not in tab_ids:
@@ -266,10 +307,11 @@ def _tab_js(tab: str) -> str:
 # names them), and the buttons that compute the tab's result are clicked once each is on the page (a
 # tab's content is drawn when the tab is shown). ``after``: {"drop": [keys], "runs": [elem_ids]}.
 _AFTER_JS = """(after) => {
-  const {drop = [], runs = []} = JSON.parse(after || "{}");
-  if (drop.length) {
+  const {drop = [], runs = [], tab = null} = JSON.parse(after || "{}");
+  if (drop.length || tab) {
     const url = new URL(window.location.href);
     drop.forEach((key) => url.searchParams.delete(key));
+    if (tab) url.searchParams.set("tab", tab);
     window.history.replaceState(window.history.state, "", url);
   }
   const wanted = [...runs];
@@ -329,18 +371,28 @@ def attach(page: Page, tab_bar: gr.Tabs, modules: Sequence, note: gr.Markdown, d
                 api_visibility="private",
                 queue=False,
             )
+    _restoring(page, tab_bar, note, demo, tab_ids)
+
+
+def _restoring(page: Page, tab_bar: gr.Tabs, note: gr.Markdown, demo: gr.Blocks, tab_ids) -> None:
+    """The page's link is restored when it loads, and a query written into ``page.apply`` (a lesson's
+    or a class's step) is restored the same way."""
     search = gr.Textbox(visible=False, elem_id="link-search")
     after = gr.Textbox(visible=False, elem_id="link-after")
-    components = [field.component for field in page.fields]
-    lang_note = _note_function(page, tab_ids)
+    claimed = [component for component, _ in page.claimed.values()]
+    outputs = [tab_bar, note, page.held, after, *claimed, *(field.component for field in page.fields)]
+    restore = _note_function(page, tab_ids)
+    private = {"api_visibility": "private", "queue": False}
     demo.load(
-        lang_note,
+        restore,
         inputs=[search],
-        outputs=[tab_bar, note, page.held, after, *components],
+        outputs=outputs,
         js="() => { window.pgLinkRead = true; return window.location.search; }",
-        api_visibility="private",
-        queue=False,
-    ).then(None, inputs=[after], js=_AFTER_JS, api_visibility="private", queue=False)
+        **private,
+    ).then(None, inputs=[after], js=_AFTER_JS, **private)
+    page.apply.change(restore, inputs=[page.apply], outputs=outputs, **private).then(
+        None, inputs=[after], js=_AFTER_JS, **private
+    )
 
 
 def _shown(param: str) -> str:
@@ -351,15 +403,19 @@ def _shown(param: str) -> str:
 def _note_function(page: Page, tab_ids: Sequence[str]):
     def restore_link(search: str):
         tab, now, held_values, bad = page.restore(search, tab_ids)
+        query = dict(parse_qsl((search or "").lstrip("?")[:MAX_LINK_CHARS]))
+        claimed = [gr.update(value=query[key]) if key in query else gr.skip() for key in page.claimed]
+        if tab is None:
+            tab = next((page.claimed[key][1] for key in page.claimed if key in query), None)
         updates = [gr.update(value=now[f.elem_id]) if f.elem_id in now else gr.skip() for f in page.fields]
         linked = {f.tab for f in page.fields if f.elem_id in now or f.elem_id in held_values}
         runs = list(page.runs.get(tab, ())) if tab is not None and tab in linked else []
-        after = json.dumps({"drop": [key.split("=")[0] for key in bad], "runs": runs})
+        after = json.dumps({"drop": [key.split("=")[0] for key in bad], "runs": runs, "tab": tab})
         note = (
             gr.update(value=t("link.bad", params=", ".join(_shown(b) for b in bad[:10])), visible=True)
             if bad
             else gr.skip()
         )
-        return (gr.Tabs(selected=tab) if tab else gr.skip(), note, held_values, after, *updates)
+        return (gr.Tabs(selected=tab) if tab else gr.skip(), note, held_values, after, *claimed, *updates)
 
     return handler(restore_link)

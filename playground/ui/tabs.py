@@ -12,9 +12,11 @@ from __future__ import annotations
 from playground.ui import (
     attention,
     beam,
+    classroom,
     context,
     decode,
     inside,
+    links,
     logits,
     quantize,
     serving,
@@ -22,7 +24,19 @@ from playground.ui import (
     tokenizer,
 )
 
-TABS = (tokenizer, logits, attention, inside, decode, serving, beam, context, quantize, speculative)
+TABS = (
+    tokenizer,
+    logits,
+    attention,
+    inside,
+    decode,
+    serving,
+    beam,
+    context,
+    quantize,
+    speculative,
+    classroom,
+)
 IDS = tuple(tab.ID for tab in TABS)
 
 
@@ -32,5 +46,6 @@ def first_views(runner) -> dict:
 
 
 def build_all(runner, firsts: dict) -> None:
+    links.current().tab_ids = IDS  # a tab that lists the others (the class's "push this tab") reads them
     for tab in TABS:
         tab.build(runner, firsts[tab.ID])
