@@ -26,11 +26,8 @@ ID = "classroom"
 _WHY = "a class's own input (a code, a name, an answer, a question to push), not a view's setting"
 LINK_SKIP = {
     elem_id: _WHY
-    for elem_id in ("cl-code", "cl-label", "cl-answer", "cl-teacher", "cl-push-tab", "cl-kind", "cl-question")
-} | {
-    "cl-lesson-answer": "an answer to the lesson's question, not a setting",
-    "cl-search": "the page's own link, read when the teacher pushes the view it shows",
-}
+    for elem_id in ("cl-code", "cl-label", "cl-teacher", "cl-push-tab", "cl-kind", "cl-question")
+} | {"cl-search": "the page's own link, read when the teacher pushes the view it shows"}
 PRIVATE = {"api_visibility": "private"}
 CLASS_ENDPOINTS = (
     api.CLASS_CREATE,
@@ -58,8 +55,9 @@ def _code(text) -> str:
 def settings_text(page: links.Page, tab: str, state: dict) -> str:
     """The step's settings a learner reads before answering: those not at the page's first values."""
     first = page.defaults(tab)
+    labels = {field.name: field.component.label or field.name for field in page.of_tab(tab)}
     changed = {k: v for k, v in state.items() if first.get(k) != v or k in ("prompt", "text")}
-    lines = [f"- **{html_text.escape(str(k))}** = {_code(v)}" for k, v in changed.items()]
+    lines = [f"- **{html_text.escape(str(labels.get(k, k)))}** = {_code(v)}" for k, v in changed.items()]
     return t("class.settings", tab=t(f"tab.{tab}")) + "\n" + "\n".join(lines)
 
 
@@ -131,25 +129,43 @@ def check_step(runner, page: links.Page, name: str, number: int, answer: str):
     return result, gr.update(value=figure, visible=True), page.query_for(step.tab, step.state)
 
 
-def _lesson_section(page: links.Page, c: SimpleNamespace) -> None:
+def start_lesson(page: links.Page, name: str):
+    """The lesson's first step, in the bar above the tabs."""
+    return 1, gr.update(visible=True), *show_step(page, name, 1)
+
+
+def move(page: links.Page, delta: int, name: str, number: int):
+    """The step before or after, within the lesson."""
+    number = max(1, min(len(lessons.load(name).steps), int(number or 1) + delta))
+    return number, *show_step(page, name, number)
+
+
+def _lesson_bar(c: SimpleNamespace) -> None:
+    """The lesson's step above the tabs: it stays in sight while the step's tab is shown."""
+    c.number = gr.State(1)
+    with gr.Column(visible=False, elem_id="cl-lesson-bar", elem_classes=["pg-stage"]) as c.lesson_bar:
+        c.position = gr.Markdown(elem_id="cl-position")
+        c.explanation = gr.Markdown(elem_id="cl-explanation")
+        c.ask = gr.Markdown(elem_id="cl-ask")
+        with gr.Row(visible=False) as c.ask_row:
+            c.lesson_answer = gr.Textbox(label=t("class.your_answer"), elem_id="cl-lesson-answer", scale=3)
+            c.check = gr.Button(t("class.check"), variant="primary", elem_id="cl-check", scale=1)
+        c.result = gr.Markdown(elem_id="cl-result")
+        c.result_plot = gr.Plot(visible=False, elem_id="cl-result-plot", show_label=False)
+        with gr.Row():
+            c.back = gr.Button(t("class.back"), elem_id="cl-back", size="sm")
+            c.next = gr.Button(t("class.next"), variant="primary", elem_id="cl-next", size="sm")
+            c.close = gr.Button(t("class.close"), elem_id="cl-close", size="sm")
+
+
+def _lesson_section(c: SimpleNamespace) -> None:
     gr.Markdown(f"### {t('class.lesson_heading')}\n{t('class.lesson_explain')}")
     names = lessons.names()
-    first = show_step(page, names[0], 1) if names else ("", "", "", gr.update(visible=False))
-    with gr.Row():
+    with gr.Row(equal_height=True):
         c.lesson = gr.Dropdown(
             lesson_choices(), value=names[0] if names else None, label=t("class.lesson"), elem_id="cl-lesson"
         )
-        c.number = gr.Number(1, precision=0, minimum=1, label=t("class.step"), elem_id="cl-step", scale=0)
-        c.back = gr.Button(t("class.back"), elem_id="cl-back", scale=0)
-        c.next = gr.Button(t("class.next"), variant="primary", elem_id="cl-next", scale=0)
-    c.position = gr.Markdown(first[0], elem_id="cl-position")
-    c.explanation = gr.Markdown(first[1], elem_id="cl-explanation")
-    c.ask = gr.Markdown(first[2], elem_id="cl-ask")
-    with gr.Row(visible=first[3].get("visible", False)) as c.ask_row:
-        c.lesson_answer = gr.Textbox(label=t("class.your_answer"), elem_id="cl-lesson-answer", scale=3)
-        c.check = gr.Button(t("class.check"), variant="primary", elem_id="cl-check", scale=1)
-    c.result = gr.Markdown(elem_id="cl-result")
-    c.result_plot = gr.Plot(visible=False, elem_id="cl-result-plot", show_label=False)
+        c.start = gr.Button(t("class.start"), variant="primary", elem_id="cl-start", scale=0)
 
 
 # --- a class, led live -----------------------------------------------------------------------------
@@ -219,20 +235,21 @@ def open_class(lesson: str):
     links_text = t(
         "class.opened", code=answer["class_code"], join=answer["join_url"], teacher=answer["teacher_url"]
     )
-    return answer["teacher_key"], links_text, gr.Timer(active=True), ""
+    return answer["teacher_key"], links_text, gr.Timer(active=True), "", gr.update(visible=True)
 
 
 def resume_teacher(key: str):
     """A teacher link opened (``?teacher=KEY``): this screen leads that class again."""
     if not key:
-        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
     room = api.CLASSES.room(key)
-    return key, t("class.resumed", code=room.code), gr.Timer(active=True), ""
+    return key, t("class.resumed", code=room.code), gr.Timer(active=True), "", gr.update(visible=True)
 
 
 def join_class(code: str, label: str):
     answer = api.class_join(None, api.CLASS_JOIN.request(class_code=code or "", label=label or ""))
-    return answer["student_key"], t("class.joined", label=_code(answer["label"])), gr.Timer(active=True), ""
+    joined = t("class.joined", label=_code(answer["label"]))
+    return answer["student_key"], joined, gr.Timer(active=True), "", gr.update(visible=True)
 
 
 def push_view(page: links.Page, key: str, tab: str, kind: str, text: str, search: str):
@@ -317,47 +334,54 @@ def _student_section(c: SimpleNamespace) -> None:
         c.joined = gr.Markdown(elem_id="cl-joined")
 
 
-def _live_section(c: SimpleNamespace) -> None:
+def _class_bar(c: SimpleNamespace) -> None:
+    """The class's step above the tabs: status, question, answer, reveal."""
     c.key = gr.State("")
     c.seen = gr.State("")
     c.timer = gr.Timer(config.CLASS_POLL_S, active=False)
-    c.status = gr.Markdown(elem_id="cl-status")
-    c.shown = gr.Markdown(elem_id="cl-shown")
-    with gr.Row(visible=False) as c.answer_row:
-        c.answer = gr.Textbox(
-            label=t("class.your_answer"),
-            max_length=config.MAX_CLASS_ANSWER_CHARS,
-            elem_id="cl-answer",
-            scale=3,
-        )
-        c.send = gr.Button(t("class.send"), variant="primary", elem_id="cl-send", scale=1)
-    c.sent = gr.Markdown(elem_id="cl-sent")
-    c.words = gr.Markdown(elem_id="cl-words")
-    c.plot = gr.Plot(visible=False, elem_id="cl-plot", show_label=False)
-    c.open_view = gr.Button(t("class.open_view"), elem_id="cl-open-view")
+    with gr.Column(visible=False, elem_id="cl-class-bar", elem_classes=["pg-stage"]) as c.class_bar:
+        c.status = gr.Markdown(elem_id="cl-status")
+        c.shown = gr.Markdown(elem_id="cl-shown")
+        with gr.Row(visible=False) as c.answer_row:
+            c.answer = gr.Textbox(
+                label=t("class.your_answer"),
+                max_length=config.MAX_CLASS_ANSWER_CHARS,
+                elem_id="cl-answer",
+                scale=3,
+            )
+            c.send = gr.Button(t("class.send"), variant="primary", elem_id="cl-send", scale=1)
+        c.sent = gr.Markdown(elem_id="cl-sent")
+        c.words = gr.Markdown(elem_id="cl-words")
+        c.plot = gr.Plot(visible=False, elem_id="cl-plot", show_label=False)
+        c.open_view = gr.Button(t("class.open_view"), elem_id="cl-open-view", size="sm")
+
+
+def build_stage() -> None:
+    """Above the tabs (tabs.build_stages): the lesson's step and the class's, in sight on every tab."""
+    c = SimpleNamespace()
+    _lesson_bar(c)
+    _class_bar(c)
+    links.current().stage = c
 
 
 def _lesson_events(runner, page: links.Page, c: SimpleNamespace) -> None:
-    show = handler(partial(show_step, page))
     step_outputs = [c.position, c.explanation, c.ask, c.ask_row, c.result, c.result_plot, page.apply]
-    gr.on(
-        [c.lesson.change, c.number.change],
-        show,
-        inputs=[c.lesson, c.number],
-        outputs=step_outputs,
+    c.start.click(
+        handler(partial(start_lesson, page)),
+        inputs=[c.lesson],
+        outputs=[c.number, c.lesson_bar, *step_outputs],
         **PRIVATE,
         **LIGHT_EVENT,
     )
-    c.back.click(
-        lambda n: max(1, int(n or 1) - 1), inputs=[c.number], outputs=[c.number], **PRIVATE, queue=False
-    )
-    c.next.click(
-        handler(lambda name, n: min(len(lessons.load(name).steps), int(n or 1) + 1)),
-        inputs=[c.lesson, c.number],
-        outputs=[c.number],
-        **PRIVATE,
-        queue=False,
-    )
+    for button, delta in ((c.back, -1), (c.next, 1)):
+        button.click(
+            handler(partial(move, page, delta)),
+            inputs=[c.lesson, c.number],
+            outputs=[c.number, *step_outputs],
+            **PRIVATE,
+            **LIGHT_EVENT,
+        )
+    c.close.click(lambda: gr.update(visible=False), outputs=[c.lesson_bar], **PRIVATE, queue=False)
     c.check.click(
         handler(partial(check_step, runner, page)),
         inputs=[c.lesson, c.number, c.lesson_answer],
@@ -368,13 +392,13 @@ def _lesson_events(runner, page: links.Page, c: SimpleNamespace) -> None:
 
 
 def _class_events(runner, page: links.Page, c: SimpleNamespace) -> None:
-    live = [c.key, c.opened, c.timer, c.seen]
+    live = [c.key, c.opened, c.timer, c.seen, c.class_bar]
     c.open.click(handler(open_class), inputs=[c.lesson], outputs=live, **PRIVATE, **LIGHT_EVENT)
     c.teacher.change(handler(resume_teacher), inputs=[c.teacher], outputs=live, **PRIVATE, **LIGHT_EVENT)
     c.join.click(
         handler(join_class),
         inputs=[c.code, c.label],
-        outputs=[c.key, c.joined, c.timer, c.seen],
+        outputs=[c.key, c.joined, c.timer, c.seen, c.class_bar],
         **PRIVATE,
         **LIGHT_EVENT,
     )
@@ -416,14 +440,13 @@ def build(runner, first=None) -> None:
     """The tab: a lesson, a class; the class's endpoints. The join and teacher links (``?class=``,
     ``?teacher=``) fill this tab's boxes and show it."""
     page = links.current()
-    c = SimpleNamespace()
+    c = page.stage  # the bars above the tabs (build_stage)
     with gr.Tab(t("tab.classroom"), id=ID, elem_id=f"tab-{ID}"):
         gr.Markdown(t("class.explain"))
-        _lesson_section(page, c)
+        _lesson_section(c)
         gr.Markdown(f"### {t('class.class_heading')}")
         _student_section(c)
         _teacher_section(c, list(page.tab_ids))
-        _live_section(c)
         register(CLASS_ENDPOINTS, runner)
     page.claim("class", c.code, ID)
     page.claim("teacher", c.teacher, ID)

@@ -171,6 +171,7 @@ class Page:
         self.skipped: dict[str, str] = {}
         self.claimed: dict[str, tuple] = {}  # a link's own keys (?class=) -> (input, tab)
         self.tab_ids: tuple[str, ...] = ()  # every tab's id, in order (tabs.build_all)
+        self.stage = None  # what tabs build above the tab bar (tabs.build_stages)
 
     def __enter__(self):
         self._token = _page.set(self)

@@ -45,6 +45,13 @@ def first_views(runner) -> dict:
     return {tab.ID: tab.first_view(runner) for tab in TABS}
 
 
+def build_stages() -> None:
+    """What a tab shows above the tab bar (``build_stage()``, where a tab has one: a lesson's step)."""
+    for tab in TABS:
+        if hasattr(tab, "build_stage"):
+            tab.build_stage()
+
+
 def build_all(runner, firsts: dict) -> None:
     links.current().tab_ids = IDS  # a tab that lists the others (the class's "push this tab") reads them
     for tab in TABS:
