@@ -171,6 +171,9 @@ class ClassStore:
             current = room.step
             if current is None or current.number != step or current.reveal is not None or not text:
                 return False
+            choices = current.question.get("choices")
+            if choices and normal(text) not in {normal(choice) for choice in choices}:
+                return False
             current.answers[key] = text
             return True
 

@@ -199,6 +199,7 @@ MAX_CLASS_LABEL_CHARS = 24
 MAX_CLASS_QUESTION_CHARS = 300
 MAX_CLASS_STATE_CHARS = 8_000
 CLASS_MODEL_ROWS = 10
+MAX_CLASS_CHOICES = 8  # a question's choices, when the teacher gives some
 CLASS_POLL_S = 1.5  # how often a class's screens ask for the class's state
 
 # The OpenAI-compatible API (/v1): choices per request (``n``), top log-probabilities per token (OpenAI's

@@ -163,3 +163,20 @@ def test_every_lesson_loads_in_both_languages():
                 if step.question:
                     assert step.question_for(lang)["text"].strip()
                     api.check_step(step.tab, step.state, step.question_for(lang))
+
+
+def test_a_question_with_choices_takes_only_its_choices():
+    tab, state, question = api.check_step(
+        "logits",
+        {"prompt": "The capital of France is"},
+        {"kind": "next_token", "choices": [" Paris", "London"]},
+    )
+    assert question["choices"] == ["Paris", "London"] and state["temperature"] == 1.0  # every knob written
+    store = classroom.ClassStore()
+    room = store.create()
+    student, _ = store.join(room.code)
+    store.push(room.teacher_key, tab, state, question)
+    assert not store.answer(student, 0, "Rome")
+    assert store.answer(student, 0, "london")
+    with pytest.raises(classroom.ClassError):
+        api.check_step("logits", {"prompt": "x"}, {"kind": "next_token", "choices": ["a"] * 9})

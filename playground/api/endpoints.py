@@ -760,6 +760,10 @@ def check_step(tab, state, question) -> tuple[str, dict, dict]:
         raise classroom.ClassError("class.error.kind", kinds=", ".join(classroom.KINDS))
     if kind and tab != classroom.KINDS[kind]:
         raise classroom.ClassError("class.error.kind_tab", kind=kind, tab=classroom.KINDS[kind])
+    choices = question.get("choices") or []
+    if not isinstance(choices, list) or len(choices) > config.MAX_CLASS_CHOICES:
+        raise classroom.ClassError("class.error.choices", limit=config.MAX_CLASS_CHOICES)
+    choices = [classroom.short_text(c, config.MAX_CLASS_ANSWER_CHARS, "choices") for c in choices]
     if len(json.dumps(state, ensure_ascii=False, default=str)) > config.MAX_CLASS_STATE_CHARS:
         raise classroom.ClassError("class.error.too_long", limit=config.MAX_CLASS_STATE_CHARS)
     if kind:
@@ -772,7 +776,7 @@ def check_step(tab, state, question) -> tuple[str, dict, dict]:
                 for p in endpoint.params
                 if p.name not in given
             }
-    return tab, state, {"kind": kind, "text": text}
+    return tab, state, {"kind": kind, "text": text} | ({"choices": choices} if choices else {})
 
 
 def class_push(runner, request) -> dict:
@@ -790,7 +794,9 @@ CLASS_PUSH = Endpoint(
         Param(
             "question",
             dict,
-            doc="(`{kind, text}`: `kind` one of " + ", ".join(f"`{k}`" for k in classroom.KINDS) + ', or "")',
+            doc="(`{kind, text, choices}`: `kind` one of "
+            + ", ".join(f"`{k}`" for k in classroom.KINDS)
+            + ', or ""; `choices`: optional, the answers a student picks from)',
         ),
     ),
     class_push,

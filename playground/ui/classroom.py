@@ -26,7 +26,15 @@ ID = "classroom"
 _WHY = "a class's own input (a code, a name, an answer, a question to push), not a view's setting"
 LINK_SKIP = {
     elem_id: _WHY
-    for elem_id in ("cl-code", "cl-label", "cl-teacher", "cl-push-tab", "cl-kind", "cl-question")
+    for elem_id in (
+        "cl-code",
+        "cl-label",
+        "cl-teacher",
+        "cl-push-tab",
+        "cl-kind",
+        "cl-question",
+        "cl-choices",
+    )
 } | {"cl-search": "the page's own link, read when the teacher pushes the view it shows"}
 PRIVATE = {"api_visibility": "private"}
 CLASS_ENDPOINTS = (
@@ -188,15 +196,18 @@ def render_class(page: links.Page, view: dict):
         answered=view["answered"],
         label=_code(view.get("label") or ""),
     )
+    hidden = gr.update(visible=False)
     if view["step"] is None:
-        return status, t("class.waiting"), gr.update(visible=False), "", gr.update(visible=False)
+        return status, t("class.waiting"), hidden, "", hidden, hidden
     question = question_text(view["question"]) or f"### {t('class.no_question')}"
     shown = question + "\n\n" + settings_text(page, view["tab"], view["state"])
     if not teacher and view.get("mine") and not view["revealed"]:
         shown += "\n\n" + t("class.sent", mine=_code(view["mine"]))
     asks = bool(view["question"].get("kind")) and not teacher and not view["revealed"]
     if not view["revealed"]:
-        return status, shown, gr.update(visible=asks), "", gr.update(visible=False)
+        choices = view["question"].get("choices") or []
+        choice = gr.update(choices=choices, value=None, visible=asks and bool(choices))
+        return status, shown, gr.update(visible=asks), "", hidden, choice
     kind, reveal = view["question"]["kind"], view["reveal"]
     words = (
         truth_text(kind, reveal) + "\n\n" + t("class.right", right=reveal["right"], answered=view["answered"])
@@ -204,28 +215,21 @@ def render_class(page: links.Page, view: dict):
     if not teacher:
         words += "\n\n" + mine_text(kind, reveal.get("mine"), reveal)
     figure = charts.class_reveal(reveal, kind in classroom.NUMBER_KINDS)
-    return status, shown, gr.update(visible=False), words, gr.update(value=figure, visible=True)
+    return status, shown, hidden, words, gr.update(value=figure, visible=True), hidden
 
 
 def poll(page: links.Page, key: str, seen: str):
     """The class's state for this screen, drawn only when it changed; the timer stops if the class ended."""
     if not key:
-        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), seen, gr.skip()
+        return *[gr.skip()] * 6, seen, gr.skip()
     try:
         view = api.CLASSES.state(key)
     except classroom.ClassError as error:
-        return (
-            str(error),
-            "",
-            gr.update(visible=False),
-            "",
-            gr.update(visible=False),
-            "",
-            gr.Timer(active=False),
-        )
+        hidden = gr.update(visible=False)
+        return str(error), "", hidden, "", hidden, hidden, "", gr.Timer(active=False)
     signature = _signature(view)
     if signature == seen:
-        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), seen, gr.skip()
+        return *[gr.skip()] * 6, seen, gr.skip()
     return (*render_class(page, view), signature, gr.skip())
 
 
@@ -252,12 +256,13 @@ def join_class(code: str, label: str):
     return answer["student_key"], joined, gr.Timer(active=True), "", gr.update(visible=True)
 
 
-def push_view(page: links.Page, key: str, tab: str, kind: str, text: str, search: str):
-    """The teacher pushes the chosen tab's state as the page shows it now, with a question."""
+def push_view(page: links.Page, key: str, tab: str, kind: str, text: str, choices: str, search: str):
+    """The teacher pushes the chosen tab's state as the page shows it now, with a question (and the
+    choices given, one per line)."""
     state = page.state_from(search, tab)
-    request = api.CLASS_PUSH.request(
-        teacher_key=key, tab=tab, state=state, question={"kind": kind, "text": text}
-    )
+    options = [line.strip() for line in (choices or "").splitlines() if line.strip()]
+    question = {"kind": kind, "text": text} | ({"choices": options} if options else {})
+    request = api.CLASS_PUSH.request(teacher_key=key, tab=tab, state=state, question=question)
     return t("class.pushed", step=api.class_push(None, request)["step"] + 1), ""
 
 
@@ -271,12 +276,14 @@ def push_lesson_step(page: links.Page, key: str, name: str, number: int):
     return t("class.pushed", step=api.class_push(None, request)["step"] + 1), ""
 
 
-def send_answer(key: str, answer: str):
+def send_answer(key: str, answer: str, choice: str | None):
+    """A student's answer: the choice picked (a question with choices), else the text typed."""
     view = api.CLASSES.state(key)
     if view["step"] is None:
         return gr.skip(), ""
+    answer = choice or answer or ""
     accepted = api.class_answer(
-        None, api.CLASS_ANSWER.request(student_key=key, step=view["step"], answer=answer or "")
+        None, api.CLASS_ANSWER.request(student_key=key, step=view["step"], answer=answer)
     )
     return ("" if accepted["accepted"] else t("class.not_accepted")), ""
 
@@ -312,6 +319,12 @@ def _teacher_section(c: SimpleNamespace, tab_ids: list[str]) -> None:
         c.question = gr.Textbox(
             label=t("class.question_text"), placeholder=t("class.question_placeholder"), elem_id="cl-question"
         )
+        c.choices = gr.Textbox(
+            label=t("class.choices"),
+            placeholder=t("class.choices_placeholder"),
+            lines=2,
+            elem_id="cl-choices",
+        )
         with gr.Row():
             c.push = gr.Button(t("class.push"), elem_id="cl-push")
             c.push_lesson = gr.Button(t("class.push_lesson"), elem_id="cl-push-lesson")
@@ -342,6 +355,7 @@ def _class_bar(c: SimpleNamespace) -> None:
     with gr.Column(visible=False, elem_id="cl-class-bar", elem_classes=["pg-stage"]) as c.class_bar:
         c.status = gr.Markdown(elem_id="cl-status")
         c.shown = gr.Markdown(elem_id="cl-shown")
+        c.choice = gr.Radio([], label=t("class.choose"), visible=False, elem_id="cl-choice")
         with gr.Row(visible=False) as c.answer_row:
             c.answer = gr.Textbox(
                 label=t("class.your_answer"),
@@ -404,9 +418,9 @@ def _class_events(runner, page: links.Page, c: SimpleNamespace) -> None:
     )
     c.push.click(
         handler(partial(push_view, page)),
-        inputs=[c.key, c.push_tab, c.kind, c.question, c.search],
+        inputs=[c.key, c.push_tab, c.kind, c.question, c.choices, c.search],
         outputs=[c.pushed, c.seen],
-        js="(k, tab, kind, q, p) => [k, tab, kind, q, window.location.search]",
+        js="(k, tab, kind, q, choices, p) => [k, tab, kind, q, choices, window.location.search]",
         **PRIVATE,
         **LIGHT_EVENT,
     )
@@ -420,7 +434,7 @@ def _class_events(runner, page: links.Page, c: SimpleNamespace) -> None:
     c.reveal.click(
         handler(partial(reveal, runner)), inputs=[c.key], outputs=[c.seen], **PRIVATE, **MODEL_EVENT
     )
-    shown = [c.status, c.shown, c.answer_row, c.words, c.plot]
+    shown = [c.status, c.shown, c.answer_row, c.words, c.plot, c.choice]
     c.timer.tick(  # no queue: a poll is a few dictionary steps, answered at once beside the model's work
         handler(partial(poll, page)),
         inputs=[c.key, c.seen],
@@ -428,7 +442,7 @@ def _class_events(runner, page: links.Page, c: SimpleNamespace) -> None:
         **PRIVATE,
         queue=False,
     )
-    send = {"inputs": [c.key, c.answer], "outputs": [c.sent, c.seen], **PRIVATE, **LIGHT_EVENT}
+    send = {"inputs": [c.key, c.answer, c.choice], "outputs": [c.sent, c.seen], **PRIVATE, **LIGHT_EVENT}
     c.send.click(handler(send_answer), **send)
     c.answer.submit(handler(send_answer), **send)
     c.open_view.click(

@@ -67,6 +67,7 @@ def test_a_teacher_and_two_students_in_two_languages(browser, app_url, artifacts
     teacher.get_by_role("button", name=t("class.teacher_heading", lang="en")).click()
     _wait_text(teacher, "cl-opened", code)  # the teacher link leads the class from this page again
     _fill(teacher, "cl-question", "Which token comes after “The capital of France is”?")
+    _fill(teacher, "cl-choices", "Paris\nLondon\nRome")  # the tokens the students pick from
     teacher.locator("#cl-push").click()
     _wait_text(teacher, "cl-pushed", "1")
 
@@ -74,10 +75,9 @@ def test_a_teacher_and_two_students_in_two_languages(browser, app_url, artifacts
     assert t("class.question", lang="te") in asked and "0.7" in asked
     assert "Which token comes after" in _wait_text(english, "cl-shown", "The capital of France is")
     assert not telugu.locator("#cl-plot").is_visible()  # nothing revealed before the teacher reveals
-    _fill(telugu, "cl-answer", "Paris")
-    telugu.locator("#cl-send").click()
-    _fill(english, "cl-answer", "London")
-    english.locator("#cl-send").click()
+    for page, mine in ((telugu, "Paris"), (english, "London")):
+        page.locator("#cl-choice").get_by_text(mine, exact=True).click()
+        page.locator("#cl-send").click()
     _wait_text(teacher, "cl-status", "2 answered")
 
     teacher.locator("#cl-reveal").click()

@@ -25,6 +25,7 @@ READY = {
     "context": "#cc-projection .js-plotly-plot",
     "quantize": "#qz-run",
     "speculative": "#sp-run",
+    "classroom": "#cl-start",
 }
 # The visible text of the open tab and the page around it, without what is not ours to translate:
 # token views, code, example prompts, the text the user typed, and Gradio's footer.
