@@ -58,8 +58,10 @@ def build_demo(
         gr.Markdown(model_line(runner), elem_id="model-source")
         links.copy_control()
         link_note = gr.Markdown(visible=False, elem_id="link-note", elem_classes=["pg-note"])
-        with links.Page() as page, gr.Tabs(overflow_behavior="wrap") as tab_bar:  # no "More tabs" menu
-            tabs.build_all(runner, firsts if firsts is not None else tabs.first_views(runner))
+        with links.Page() as page:
+            tabs.build_stages()
+            with gr.Tabs(overflow_behavior="wrap") as tab_bar:  # no "More tabs" menu
+                tabs.build_all(runner, firsts if firsts is not None else tabs.first_views(runner))
         links.attach(page, tab_bar, tabs.TABS, link_note, demo)
     demo.queue(default_concurrency_limit=config.MODEL_CONCURRENCY, max_size=config.QUEUE_MAX_SIZE)
     admit_fairly(demo, lang, admission)

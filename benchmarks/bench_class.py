@@ -20,6 +20,7 @@ import time
 import httpx
 from gradio_client import Client
 
+from playground.api.endpoints import NEXT_TOKEN
 from tests.helpers import launched_app
 
 PROMPT = "The capital of France is"
@@ -31,13 +32,17 @@ def call(http: httpx.Client, url: str, name: str, data: list) -> float:
     event = http.post(f"{url}/gradio_api/call/{name}", json={"data": data}).json()["event_id"]
     with http.stream("GET", f"{url}/gradio_api/call/{name}/{event}") as answer:
         for line in answer.iter_lines():
-            if line.startswith("event: complete") or line.startswith("event: error"):
+            if line.startswith("event: error"):
+                raise RuntimeError(f"/{name} failed: {answer.read()!r}")
+            if line.startswith("event: complete"):
                 break
     return time.perf_counter() - start
 
 
 def timed_model(http: httpx.Client, url: str, calls: int) -> list[float]:
-    return [call(http, url, "next_token", [PROMPT]) for _ in range(calls)]
+    """/next_token's seconds, ``calls`` times (every parameter given: the REST API takes them all)."""
+    data = [PROMPT if p.name == "prompt" else p.default for p in NEXT_TOKEN.params]
+    return [call(http, url, "next_token", data) for _ in range(calls)]
 
 
 def main() -> None:
