@@ -245,7 +245,9 @@ class ClassStore:
             view["reveal"] = dict(step.reveal) | {
                 "class": histogram(step, step.reveal),
                 "mine": mine,
-                "right": sum(is_right(step, a, step.reveal) for a in step.answers.values()),
+                "right": sum(
+                    is_right(step.question.get("kind"), a, step.reveal) for a in step.answers.values()
+                ),
             }
         return view
 
@@ -274,8 +276,9 @@ def grouped(step: Step, answer: str, reveal: dict) -> str:
     return normal(answer)
 
 
-def is_right(step: Step, answer: str, reveal: dict) -> bool:
-    if step.question.get("kind") in NUMBER_KINDS:
+def is_right(kind: str, answer: str, reveal: dict) -> bool:
+    """Whether an answer to a question of ``kind`` is the model's (a count as a number, a token by text)."""
+    if kind in NUMBER_KINDS:
         return as_number(answer) == reveal["truth"]
     return normal(answer) == normal(reveal["truth"]) and bool(normal(answer))
 

@@ -841,23 +841,22 @@ def step_truth(runner, step: classroom.Step) -> dict:
         return {"truth": tokens.tokenize(runner, request.text, "").num_tokens, "model": []}
     if kind == "attention_target":
         return attention_truth(runner, request, bool(state.get("skip-first", True)))
-    result = next_token(runner, request)
+    if kind == "next_token":  # the model's own distribution: no sampling stage
+        ids = encode_prompt(runner, request.prompt, request.chat)
+        top = runner.prefill(ids).logits.float().softmax(-1).topk(config.CLASS_MODEL_ROWS)
+        rows = [
+            {"answer": runner.decode([i]), "token": runner.token_label(i), "prob": float(p)}
+            for p, i in zip(top.values.tolist(), top.indices.tolist(), strict=True)
+        ]
+        return {"truth": rows[0]["answer"], "model": rows}
+    result = next_token(runner, request)  # the engine's chain with the step's knobs and seed
     rows = [
         {"answer": runner.decode([row["id"]]), "token": row["token"], "prob": row["prob"]}
         for row in result["final"][: config.CLASS_MODEL_ROWS]
     ]
     if kind == "survivors":
         return {"truth": result["stages"][-1]["kept"], "model": rows}
-    if kind == "sampled_token":
-        return {"truth": runner.decode([result["sampled"]["id"]]), "model": rows}
-    ids = encode_prompt(runner, request.prompt, request.chat)
-    probs = runner.prefill(ids).logits.float().softmax(-1)  # the model's own: no sampling stage
-    top = probs.topk(config.CLASS_MODEL_ROWS)
-    rows = [
-        {"answer": runner.decode([i]), "token": runner.token_label(i), "prob": float(p)}
-        for p, i in zip(top.values.tolist(), top.indices.tolist(), strict=True)
-    ]
-    return {"truth": rows[0]["answer"], "model": rows}
+    return {"truth": runner.decode([result["sampled"]["id"]]), "model": rows}  # sampled_token
 
 
 def attention_truth(runner, request, skip_first: bool) -> dict:

@@ -90,11 +90,7 @@ def truth_text(kind: str, reveal: dict) -> str:
 def mine_text(kind: str, mine: str | None, reveal: dict) -> str:
     if not mine:
         return t("class.mine_none")
-    right = (
-        classroom.as_number(mine) == reveal["truth"]
-        if kind in classroom.NUMBER_KINDS
-        else classroom.normal(mine) == classroom.normal(reveal["truth"])
-    )
+    right = classroom.is_right(kind, mine, reveal)
     return t("class.mine_right" if right else "class.mine_wrong", mine=_code(mine))
 
 
