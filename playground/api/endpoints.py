@@ -807,12 +807,17 @@ CLASS_PUSH = Endpoint(
 
 def class_answer(runner, request) -> dict:
     """A student's answer to the current step (a later answer replaces it until the reveal)."""
-    return {"accepted": CLASSES.answer(request.student_key, request.step, request.answer)}
+    step = CLASS_ANSWER.param("step").check(request.step)
+    return {"accepted": CLASSES.answer(request.student_key, step, request.answer)}
 
 
 CLASS_ANSWER = Endpoint(
     "class_answer",
-    (Param("student_key", str), Param("step", int, low=0), Param("answer", str, doc="(short text)")),
+    (
+        Param("student_key", str),
+        Param("step", int, low=0, high=config.MAX_CLASS_STEPS, label="safety.param.step"),
+        Param("answer", str, doc="(short text)"),
+    ),
     class_answer,
     "`accepted` (false when the step is not the current one or is revealed)",
     pool=LIGHT,
