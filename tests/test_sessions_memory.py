@@ -92,11 +92,16 @@ def _rss_mb() -> float:
 def test_trimming_the_heap_gives_freed_memory_back_to_the_system():
     """What the sweeper does every HEAP_TRIM_S: 200 MB of freed small blocks (a session's short-lived
     buffers) stay in the process until the heap is trimmed."""
-    blocks = [bytes(1_000) + bytes([i % 256]) for i in range(200_000)]  # malloc'd, not pymalloc'd
-    keep = blocks[::1000]  # a few survivors, spread over the heap, so it cannot just shrink from the top
-    del blocks
-    gc.collect()
-    before = _rss_mb()
-    sessions.trim_heap()
-    assert before - _rss_mb() > 50, f"{before:.0f} MB before the trim, {_rss_mb():.0f} MB after"
-    assert len(keep) == 200
+    released = []
+    for _ in range(3):  # an app server of this test session trims every HEAP_TRIM_S too: it may trim first
+        blocks = [bytes(1_000) + bytes([i % 256]) for i in range(200_000)]  # malloc'd, not pymalloc'd
+        keep = blocks[::1000]  # a few survivors, spread over the heap, so it cannot just shrink from the top
+        del blocks
+        gc.collect()
+        before = _rss_mb()
+        sessions.trim_heap()
+        released.append(before - _rss_mb())
+        assert len(keep) == 200
+        if released[-1] > 50:
+            break
+    assert max(released) > 50, f"MB given back by each trim: {released}"
