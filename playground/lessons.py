@@ -53,6 +53,13 @@ class Lesson:
     def title_in(self, lang: str | None = None) -> str:
         return _in(self.title, lang)
 
+    def number(self, number) -> int:
+        """A step's number (from 1) kept inside the lesson; a missing one is the first."""
+        return max(1, min(int(number or 1), len(self.steps)))
+
+    def step(self, number) -> LessonStep:
+        return self.steps[self.number(number) - 1]
+
 
 def _in(texts: dict, lang: str | None) -> str:
     lang = lang or i18n.current()

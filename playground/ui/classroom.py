@@ -106,8 +106,8 @@ def show_step(page: links.Page, name: str, number: int):
     a question (then after the learner's answer). Outputs: position, text, question, answer row, result,
     the query to apply (or skip)."""
     lesson = lessons.load(name)
-    number = max(1, min(int(number or 1), len(lesson.steps)))
-    step = lesson.steps[number - 1]
+    number = lesson.number(number)
+    step = lesson.step(number)
     position = t("class.lesson_position", number=number, total=len(lesson.steps), title=lesson.title_in())
     question = step.question_for()
     asks = bool(question)
@@ -119,7 +119,7 @@ def show_step(page: links.Page, name: str, number: int):
 def check_step(runner, page: links.Page, name: str, number: int, answer: str):
     """The model answers the lesson's question; the learner's answer beside it; then the view."""
     lesson = lessons.load(name)
-    step = lesson.steps[max(1, min(int(number or 1), len(lesson.steps))) - 1]
+    step = lesson.step(number)
     question = step.question_for()
     if not question:
         return gr.skip(), gr.skip(), gr.skip()
@@ -140,7 +140,7 @@ def start_lesson(page: links.Page, name: str):
 
 def move(page: links.Page, delta: int, name: str, number: int):
     """The step before or after, within the lesson."""
-    number = max(1, min(len(lessons.load(name).steps), int(number or 1) + delta))
+    number = lessons.load(name).number(int(number or 1) + delta)
     return number, *show_step(page, name, number)
 
 
@@ -265,7 +265,7 @@ def push_view(page: links.Page, key: str, tab: str, kind: str, text: str, choice
 def push_lesson_step(page: links.Page, key: str, name: str, number: int):
     """The teacher pushes the lesson's current step (its state and question) to the class."""
     lesson = lessons.load(name)
-    step = lesson.steps[max(1, min(int(number or 1), len(lesson.steps))) - 1]
+    step = lesson.step(number)
     question = step.question_for() or {"kind": "", "text": ""}
     state = page.defaults(step.tab) | step.state  # the view the class opens, and the model's settings
     request = api.CLASS_PUSH.request(teacher_key=key, tab=step.tab, state=state, question=question)
