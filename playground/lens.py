@@ -289,7 +289,8 @@ class WritingAttention:
     ids: list[int]  # prompt + generated, (T,)
     labels: list[str]  # (T,)
     prompt_length: int
-    probs: list[float]  # (n,): the probability each generated token was chosen with
+    probs: list[float]  # (n,): the probability each generated token was chosen with (the sampling chain's)
+    model_probs: list[float]  # (n,): the model's own probability for it: softmax of the raw logits
     stop_reason: str
     rows: torch.Tensor  # (layers, heads, n, T): row k is the query at prompt_length - 1 + k
 
@@ -347,14 +348,16 @@ def attention_while_writing(runner, prompt_ids: list[int], params: GenerationPar
     state = generate(runner, prompt_ids, params)
     new_ids = [token.id for token in state.tokens]
     ids = list(prompt_ids) + new_ids
-    attentions = runner.forward(ids, attentions=True).attentions  # layers x (heads, T, T)
+    forward = runner.forward(ids, attentions=True)  # attentions: layers x (heads, T, T)
     start = len(prompt_ids) - 1
-    rows = torch.stack([a[:, start : start + len(new_ids)] for a in attentions])
+    rows = torch.stack([a[:, start : start + len(new_ids)] for a in forward.attentions])
+    scores = torch.softmax(forward.logits[start : start + len(new_ids)], dim=-1)  # (n, vocab)
     return WritingAttention(
         ids=ids,
         labels=labels_for(runner, ids),
         prompt_length=len(prompt_ids),
         probs=[token.prob for token in state.tokens],
+        model_probs=[float(scores[k, i]) for k, i in enumerate(new_ids)],
         stop_reason=state.stop_reason,
         rows=rows,
     )

@@ -297,7 +297,7 @@ def typical_p_stage() -> sampling.Stage:
 
     knob = sampling.Knob(
         name="typical_p", default=1.0, off=1.0, low=0.0, high=1.0, low_open=True, slider=(0.01, 1, 0.01),
-        start=0.9, label="logits.top_p", error="sampling.error.top_p",
+        start=0.9, writing=0.9, label="logits.top_p", error="sampling.error.top_p",
     )  # fmt: skip
     return sampling.Stage("typical_p", knob, typical)
 

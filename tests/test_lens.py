@@ -161,3 +161,25 @@ def test_layer_and_head_out_of_range(real_runner, ids):
         writing.view(30, 0)
     with pytest.raises(UserError, match="head must be a whole number from -1 to 8"):
         writing.view(0, 9)
+
+
+def test_writing_names_the_models_own_probability_not_the_chains(real_runner, ids):
+    """Greedy writing chooses with probability 1 in the chain; the step says the model's own (issue 23:
+    "chooses ␣Paris (100.0%)" beside the lens's 77.3% for the same choice)."""
+    from playground.ui.inside import render_writing
+
+    writing = lens.attention_while_writing(real_runner, ids, lens.writing_params(3))
+    with torch.inference_mode():
+        logits = real_runner.model(input_ids=torch.tensor([writing.ids])).logits[0]
+    start = len(ids) - 1
+    for k, token in enumerate(writing.ids[len(ids) :]):
+        expected = float(torch.softmax(logits[start + k].float(), dim=-1)[token])
+        assert writing.model_probs[k] == pytest.approx(expected, abs=1e-5)
+        assert writing.probs[k] == 1.0  # greedy: the chain's probability
+    assert 0.5 < writing.model_probs[0] < 0.95  # " Paris": the model is not certain
+    with i18n.use("en"):
+        summary = render_writing(writing, 0, -1, 1)[2]
+    assert f"{writing.model_probs[0]:.1%}" in summary and "chose it with probability 100.0%" in summary
+    with i18n.use("te"):
+        summary = render_writing(writing, 0, -1, 1)[2]
+    assert f"{writing.model_probs[0]:.1%}" in summary and "100.0%" in summary

@@ -39,6 +39,17 @@ EN = {
     "logits.col.prob": "probability",
     "logits.col.alternatives": "top alternatives",
     "logits.tooltip": "p = {prob:.1%}",
+    "logits.preset.label": "Settings in one click",
+    "logits.preset.writing": "For writing",
+    "logits.preset.every_stage": "Every stage at work",
+    "logits.preset.greedy": "Greedy",
+    "logits.preset.off": "No stage (the model's own distribution)",
+    "logits.preset.explain": "The tab starts with settings for writing text, as chat apps set them ({writing}): Generate then writes sensible text. **Every stage at work** ({every_stage}) sets each stage so that its panel in the chart changes something: good for seeing the chain, bad for writing (the text often turns odd).",
+    "logits.penalty_changed": "**The penalties changed this choice.** With the same seed and the penalties off, the chain would have drawn `{without}` ({prob:.1%}). {counts}: its score went from {before:.2f} to {after:.2f}, so `{chosen}` was drawn instead.",
+    "logits.penalty_count": "the {penalty} penalty counted it {count} times ({scope})",
+    "logits.penalty_changed_others": "**The penalties changed this choice.** With the same seed and the penalties off, the chain would have drawn `{without}` ({prob:.1%}). The penalties did not count that token, but they lowered the tokens they counted, and the same random number then fell on `{chosen}`.",
+    "seed.info": "The seed fixes the random draws: the same seed, settings and prompt give the same text on every screen (a teacher's link keeps its seed). 🎲 gives you a seed of your own.",
+    "seed.mine": "🎲 A seed of my own",
 }
 
 TE = {
@@ -80,4 +91,15 @@ TE = {
     "logits.col.prob": "సంభావ్యత",
     "logits.col.alternatives": "అగ్ర ప్రత్యామ్నాయాలు",
     "logits.tooltip": "p = {prob:.1%}",
+    "logits.preset.label": "ఒక్క క్లిక్‌లో సెట్టింగ్‌లు",
+    "logits.preset.writing": "రాయడానికి",
+    "logits.preset.every_stage": "ప్రతి దశ పనిలో",
+    "logits.preset.greedy": "గ్రీడీ",
+    "logits.preset.off": "ఏ దశా లేకుండా (మోడల్ సొంత పంపిణీ)",
+    "logits.preset.explain": "ఈ ట్యాబ్ చాట్ యాప్‌లు పెట్టే విధంగా టెక్స్ట్ రాయడానికి తగిన సెట్టింగ్‌లతో మొదలవుతుంది ({writing}): అప్పుడు **జనరేట్ చేయి** నొక్కితే అర్థవంతమైన టెక్స్ట్ వస్తుంది. **ప్రతి దశ పనిలో** ({every_stage}) ప్రతి దశను చార్ట్‌లో దాని ప్యానెల్ ఏదో మార్చేలా పెడుతుంది: గొలుసును చూడటానికి మంచిది, రాయడానికి కాదు (టెక్స్ట్ తరచుగా వింతగా మారుతుంది).",
+    "logits.penalty_changed": "**పెనాల్టీలు ఈ ఎంపికను మార్చాయి.** అదే సీడ్‌తో, పెనాల్టీలు లేకుండా గొలుసు `{without}`‌ను ({prob:.1%}) ఎంచుకునేది. {counts}: దాని స్కోరు {before:.2f} నుండి {after:.2f}‌కు పడిపోయింది, అందుకే బదులుగా `{chosen}` ఎంపికైంది.",
+    "logits.penalty_count": "{penalty} పెనాల్టీ దాన్ని {count} సార్లు లెక్కించింది ({scope})",
+    "logits.penalty_changed_others": "**పెనాల్టీలు ఈ ఎంపికను మార్చాయి.** అదే సీడ్‌తో, పెనాల్టీలు లేకుండా గొలుసు `{without}`‌ను ({prob:.1%}) ఎంచుకునేది. పెనాల్టీలు ఆ టోకెన్‌ను లెక్కించలేదు, కానీ అవి లెక్కించిన టోకెన్ల స్కోర్లను తగ్గించాయి, అందుకే అదే యాదృచ్ఛిక సంఖ్య `{chosen}`‌పై పడింది.",
+    "seed.info": "సీడ్ యాదృచ్ఛిక ఎంపికలను స్థిరం చేస్తుంది: అదే సీడ్, అవే సెట్టింగ్‌లు, అదే ప్రాంప్ట్ ప్రతి స్క్రీన్‌పై అదే టెక్స్ట్‌ను ఇస్తాయి (టీచర్ లింక్ దాని సీడ్‌ను ఉంచుతుంది). 🎲 మీకు సొంత సీడ్ ఇస్తుంది.",
+    "seed.mine": "🎲 నా సొంత సీడ్",
 }

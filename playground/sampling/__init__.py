@@ -30,6 +30,7 @@ One concept per module, each importing only those above it:
 - ``draws``: one seeded draw (``draw``, ``make_generator``) and many (``sample_many``, ``Draws``,
   ``chi_square_test``).
 - ``comparison``: every engine on the same input (``compare_engines``, ``total_variation``).
+- ``effects``: what the penalties changed (``penalty_effect``: the token the same seed draws without them).
 - ``views``: plain data for the charts (the API's answers are the results' ``to_api``)
   (``stage_view``, ``comparison_view``, ``draws_view``).
 
@@ -38,6 +39,7 @@ Everything is re-exported here: callers write ``from playground import sampling;
 
 from playground.sampling.comparison import EngineComparison, compare_engines, total_variation
 from playground.sampling.draws import Draws, check_draws, chi_square_test, draw, make_generator, sample_many
+from playground.sampling.effects import PenaltyEffect, penalty_effect
 from playground.sampling.engines import (
     DEFAULT_ENGINE,
     ENGINES,
@@ -53,6 +55,7 @@ from playground.sampling.engines import (
 )
 from playground.sampling.pipeline import PipelineResult, StageResult, run_pipeline
 from playground.sampling.registry import (
+    PRESETS,
     STAGES,
     Knob,
     SamplingError,
@@ -60,6 +63,7 @@ from playground.sampling.registry import (
     Stage,
     knobs,
     make_sampling_params,
+    preset,
 )
 from playground.sampling.stages import (
     apply_frequency_penalty,
@@ -91,12 +95,14 @@ __all__ = [
     "ENGINES",
     "GENERATED_ONLY",
     "LLAMA_CPP_PENALTY_LAST_N",
+    "PRESETS",
     "PROMPT_AND_GENERATED",
     "STAGES",
     "Draws",
     "Engine",
     "EngineComparison",
     "Knob",
+    "PenaltyEffect",
     "PipelineResult",
     "SamplingError",
     "SamplingParams",
@@ -124,6 +130,8 @@ __all__ = [
     "make_sampling_params",
     "min_p_filter",
     "min_p_llama_cpp",
+    "penalty_effect",
+    "preset",
     "run_pipeline",
     "sample_many",
     "stage_view",

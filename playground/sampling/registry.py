@@ -42,7 +42,8 @@ class Knob:
     low: float
     high: float
     slider: tuple[float, float, float]  # (min, max, step) of the tab's slider, inside [low, high]
-    start: float  # the slider's first value: chosen so that the stage visibly does something
+    start: float  # a value at which the stage visibly does something (the "every stage at work" preset)
+    writing: float  # a value for writing text, as chat apps set it (the tab's first value; "for writing")
     label: str  # i18n key of the slider's label
     error: str  # i18n key of the sentence for a value outside the range
     integer: bool = False
@@ -82,7 +83,7 @@ STAGES: dict[str, Stage] = {
         "temperature",
         Knob(
             name="temperature", default=1.0, off=1.0, low=config.MIN_TEMPERATURE, high=config.MAX_TEMPERATURE,
-            also=(0.0,), slider=(0, 2, 0.05), start=1.5,
+            also=(0.0,), slider=(0, 2, 0.05), start=1.5, writing=0.7,
             label="logits.temperature", error="sampling.error.temperature",
         ),
         apply_temperature,
@@ -91,7 +92,7 @@ STAGES: dict[str, Stage] = {
         "top_k",
         Knob(
             name="top_k", default=0, off=0, low=0, high=config.MAX_TOP_K, integer=True,
-            slider=(0, 200, 1), start=40,
+            slider=(0, 200, 1), start=40, writing=40,
             label="logits.top_k", error="sampling.error.top_k",
         ),
         top_k_filter,
@@ -100,7 +101,7 @@ STAGES: dict[str, Stage] = {
         "top_p",
         Knob(
             name="top_p", default=1.0, off=1.0, low=0.0, low_open=True, high=1.0,
-            slider=(0.01, 1, 0.01), start=0.9,
+            slider=(0.01, 1, 0.01), start=0.9, writing=0.9,
             label="logits.top_p", error="sampling.error.top_p",
         ),
         top_p_filter,
@@ -108,7 +109,8 @@ STAGES: dict[str, Stage] = {
     "min_p": Stage(
         "min_p",
         Knob(
-            name="min_p", default=0.0, off=0.0, low=0.0, high=1.0, slider=(0, 1, 0.01), start=0.02,
+            name="min_p", default=0.0, off=0.0, low=0.0, high=1.0, slider=(0, 1, 0.01),
+            start=0.02, writing=0.05,
             label="logits.min_p", error="sampling.error.min_p",
         ),
         min_p_filter,
@@ -116,7 +118,7 @@ STAGES: dict[str, Stage] = {
     "presence": Stage(
         "presence",
         Knob(
-            name="presence_penalty", default=0.0, off=0.0, **_PENALTY, start=0.5,
+            name="presence_penalty", default=0.0, off=0.0, **_PENALTY, start=0.5, writing=0.0,
             label="logits.presence", error="sampling.error.presence",
         ),
         apply_presence_penalty,
@@ -125,7 +127,7 @@ STAGES: dict[str, Stage] = {
     "frequency": Stage(
         "frequency",
         Knob(
-            name="frequency_penalty", default=0.0, off=0.0, **_PENALTY, start=0.5,
+            name="frequency_penalty", default=0.0, off=0.0, **_PENALTY, start=0.5, writing=0.0,
             label="logits.frequency", error="sampling.error.frequency",
         ),
         apply_frequency_penalty,
@@ -135,7 +137,7 @@ STAGES: dict[str, Stage] = {
         "repetition",
         Knob(
             name="repetition_penalty", default=1.0, off=1.0, low=config.REPETITION_PENALTY_RANGE[0],
-            high=config.REPETITION_PENALTY_RANGE[1], slider=(0.5, 2, 0.05), start=1.3,
+            high=config.REPETITION_PENALTY_RANGE[1], slider=(0.5, 2, 0.05), start=1.3, writing=1.1,
             label="logits.repetition", error="sampling.error.repetition",
         ),
         apply_repetition_penalty,
@@ -146,6 +148,24 @@ STAGES: dict[str, Stage] = {
 
 def knobs(stages: Mapping[str, Stage] = STAGES) -> list[Knob]:
     return [s.knob for s in stages.values()]
+
+
+PRESETS = ("writing", "every_stage", "greedy", "off")
+"""The settings a learner can return to in one click (i18n ``logits.preset.<name>``): for writing text
+(what the tab starts with), every stage at work (each panel of the chart changes something; the text it
+writes is often odd), greedy (temperature 0, nothing else), and every stage off (the model's own
+distribution)."""
+
+
+def preset(name: str, stages: Mapping[str, Stage] = STAGES) -> dict[str, float]:
+    """One preset's value for every knob, by knob name."""
+    chosen = {
+        "writing": lambda k: k.writing,
+        "every_stage": lambda k: k.start,
+        "greedy": lambda k: 0.0 if k.name == "temperature" else k.off,
+        "off": lambda k: k.off,
+    }[name]
+    return {k.name: chosen(k) for k in knobs(stages)}
 
 
 def _check(knobs_: Sequence[Knob], values: Mapping[str, object]) -> None:

@@ -117,6 +117,9 @@ def writing_status(writing: lens.WritingAttention, params) -> str:
     return t("inside.writing_status", count=writing.num_generated, how=how, reason=reason)
 
 
+CHAIN_DIFFERS = 0.0005  # the chain's probability is named where it would read differently at 0.1%
+
+
 def render_writing(writing: lens.WritingAttention, layer: int, head: int, step: int):
     """Step ``step`` (1-based) of the generation for one layer and head; the model is not run."""
     layer, head = int(layer), int(head)
@@ -135,8 +138,10 @@ def render_writing(writing: lens.WritingAttention, layer: int, head: int, step: 
         token=writing.labels[query],
         keys=query + 1,
         produced=produced,
-        prob=writing.probs[index],
+        prob=writing.model_probs[index],
     )
+    if abs(writing.probs[index] - writing.model_probs[index]) >= CHAIN_DIFFERS:
+        summary = f"{summary} {t('inside.chain_prob', prob=writing.probs[index])}"
     return figure, tokens, summary
 
 

@@ -5,7 +5,7 @@ every endpoint declared with ``playground.api.endpoints.KNOBS``), with no edit t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import gradio as gr
 
@@ -20,17 +20,33 @@ def sampling_params(values: Sequence) -> sampling.SamplingParams:
     return sampling.SamplingParams.from_values(**dict(zip([k.name for k in KNOBS], values, strict=True)))
 
 
+def preset_values(name: str) -> list[float]:
+    """A preset of the registry (``sampling.PRESETS``) as slider values, in the sliders' order."""
+    values = sampling.preset(name)
+    return [values[k.name] for k in KNOBS]
+
+
+def preset_text(name: str) -> str:
+    """The knobs a preset turns on, with their values, in the page's language ("Temperature 0.7 · ...")."""
+    values = sampling.preset(name)
+    shown = [k for k in KNOBS if values[k.name] != k.off]
+    return " · ".join(f"{t(k.label)} {values[k.name]:g}" for k in shown)
+
+
 def knob_sliders(
-    knobs: Sequence[sampling.Knob], elem_id: Callable[[sampling.Knob], str], at_start: bool = True
+    knobs: Sequence[sampling.Knob],
+    elem_id: Callable[[sampling.Knob], str],
+    first: Mapping[str, float] | None = None,
 ) -> list[gr.Slider]:
     """One slider per knob, in order, in the current layout: the registry's slider range and step,
-    its label in the page's language, and as first value the knob's ``start`` (a value at which the
-    stage visibly does something) or, with ``at_start=False``, its default (the stage is off)."""
+    its label in the page's language, and as first value the preset ``first`` gives (by default the
+    settings for writing text: ``sampling.preset("writing")``)."""
+    first = first if first is not None else sampling.preset("writing")
     return [
         gr.Slider(
             knob.slider[0],
             knob.slider[1],
-            value=knob.start if at_start else knob.default,
+            value=first[knob.name],
             step=knob.slider[2],
             label=t(knob.label),
             elem_id=elem_id(knob),
@@ -40,5 +56,18 @@ def knob_sliders(
 
 
 def seed_box(label: str, elem_id: str) -> gr.Number:
-    """A seed: a whole number from 0 to ``MAX_SEED`` (a link's seed is checked against the same range)."""
-    return gr.Number(value=0, precision=0, minimum=0, maximum=config.MAX_SEED, label=label, elem_id=elem_id)
+    """A seed: a whole number from 0 to ``MAX_SEED`` (a link's seed is checked against the same range),
+    what a fixed seed means, and a 🎲 button (``<elem_id>-mine``) that gives this learner a seed of their
+    own, drawn in the browser (no server call; the seed then goes into the page's link like any input)."""
+    seed = gr.Number(
+        value=0,
+        precision=0,
+        minimum=0,
+        maximum=config.MAX_SEED,
+        label=label,
+        info=t("seed.info"),
+        elem_id=elem_id,
+    )
+    mine = gr.Button(t("seed.mine"), size="sm", elem_id=f"{elem_id}-mine")
+    mine.click(None, outputs=[seed], js=f"() => Math.floor(Math.random() * {config.OWN_SEEDS})")
+    return seed

@@ -32,7 +32,7 @@ from playground.ui.common import (
     session_of,
 )
 from playground.ui.endpoints import register, slider
-from playground.ui.knobs import KNOBS, knob_sliders, seed_box
+from playground.ui.knobs import KNOBS, knob_sliders, preset_text, preset_values, seed_box
 from playground.ui.knobs import sampling_params as _params
 
 if TYPE_CHECKING:
@@ -106,7 +106,42 @@ def redraw(runner, state, engine: str, seed, *values):
             vocab=int(result.probs.numel()),
             entropy=view["final_entropy"],
         )
+    effect = sampling.penalty_effect(state.logits, state.ids, [], params, seed, engine)
+    if effect is not None:
+        summary = f"{summary}\n\n{penalty_note(effect, engine, label)}"
     return charts.sampling_pipeline(view), summary, order_note(engine)
+
+
+def penalty_note(effect: sampling.PenaltyEffect, engine: str, label) -> str:
+    """Why the penalties changed the drawn token: what the same seed draws without them, how often each
+    penalty counted that token, and how far its score fell."""
+    scopes = sampling.get_engine(engine).scope
+    counts = "; ".join(
+        t(
+            "logits.penalty_count",
+            penalty=t(f"engines.short.{name}"),
+            count=count,
+            scope=t(scopes[name].key, n=scopes[name].last_n),
+        )
+        for name, count in zip(effect.penalties, effect.counts, strict=True)
+        if count
+    )
+    if not counts:  # it was not counted: lowering the counted tokens moved the seeded draw onto another
+        return t(
+            "logits.penalty_changed_others",
+            without=label(effect.without),
+            prob=effect.without_prob,
+            chosen=label(effect.chosen),
+        )
+    return t(
+        "logits.penalty_changed",
+        without=label(effect.without),
+        prob=effect.without_prob,
+        counts=counts[:1].upper() + counts[1:],
+        before=effect.score_before,
+        after=effect.score_after,
+        chosen=label(effect.chosen),
+    )
 
 
 def compare_summary(view: dict) -> str:
@@ -308,7 +343,7 @@ def first_view(runner) -> LogitsState:
 
 def _stage_section(runner, c: SimpleNamespace, first: LogitsState) -> None:
     """Prompt, engine, knobs and seed, then the stage-by-stage chart."""
-    starts = [k.start for k in KNOBS]
+    starts = preset_values("writing")
     plot0, summary0, order0 = redraw(runner, first, sampling.DEFAULT_ENGINE, 0, *starts)
     gr.Markdown(
         t("logits.explain", vocab=runner.vocab_size),
@@ -336,14 +371,33 @@ def _stage_section(runner, c: SimpleNamespace, first: LogitsState) -> None:
                 with gr.Column(min_width=160):
                     c.seed = seed_box(t("logits.seed"), "lg-seed")
                     c.reseed = gr.Button(t("logits.new_seed"), size="sm", elem_id="lg-reseed")
+    _presets(c)
     c.state = gr.State(first, time_to_live=config.SESSION_TTL_S)
     c.summary = gr.Markdown(summary0, elem_id="lg-summary")
     c.plot = gr.Plot(plot0, elem_id="lg-pipeline", show_label=False)
 
 
+def _preset_id(name: str) -> str:
+    return "lg-preset-" + name.replace("_", "-")
+
+
+def _presets(c: SimpleNamespace) -> None:
+    """One click back to sensible settings (or to every stage at work, greedy, or no stage at all)."""
+    with gr.Row(equal_height=True):
+        gr.Markdown(f"**{t('logits.preset.label')}**")
+        c.presets = {
+            name: gr.Button(t(f"logits.preset.{name}"), size="sm", elem_id=_preset_id(name))
+            for name in sampling.PRESETS
+        }
+    gr.Markdown(
+        t("logits.preset.explain", writing=preset_text("writing"), every_stage=preset_text("every_stage")),
+        elem_id="lg-preset-explain",
+    )
+
+
 def _engines_section(runner, c: SimpleNamespace, first: LogitsState) -> None:
     """The three engines side by side, and a thousand draws."""
-    starts = [k.start for k in KNOBS]
+    starts = preset_values("writing")
     compare0, compare_text0 = compare(runner, first, *starts)
     draws0, draws_text0 = draw_many(runner, first, sampling.DEFAULT_ENGINE, 0, *starts)
     gr.Markdown(f"#### {t('engines.compare_heading')}\n{t('engines.compare_explain')}")
@@ -451,6 +505,8 @@ def _view_events(runner, c: SimpleNamespace) -> None:
         **LIGHT_EVENT,
     ).failure(**clear, queue=False)
     c.reseed.click(next_seed, inputs=[c.seed], outputs=[c.seed], api_visibility="private", queue=False)
+    for name, button in c.presets.items():  # the sliders' own change events then redraw, once
+        button.click(partial(preset_values, name), outputs=c.sliders, api_visibility="private", queue=False)
 
 
 def _generation_events(runner, c: SimpleNamespace) -> None:

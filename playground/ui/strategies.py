@@ -10,7 +10,7 @@ from functools import partial
 
 import gradio as gr
 
-from playground import charts, config, real_engines, strategies
+from playground import charts, config, real_engines, sampling, strategies
 from playground.api import endpoints as api
 from playground.i18n import t
 from playground.prompts import encode_prompt
@@ -118,7 +118,7 @@ def build_section(runner, beam_inputs: list, memo: gr.State) -> None:
     knobs = []
     for first in range(0, len(KNOBS), KNOBS_PER_ROW):
         with gr.Row():
-            knobs += knob_sliders(KNOBS[first : first + KNOBS_PER_ROW], _slider_id, at_start=False)
+            knobs += knob_sliders(KNOBS[first : first + KNOBS_PER_ROW], _slider_id, sampling.preset("off"))
     engine = gr.Radio(list(ENGINES), value=DEFAULT_ENGINE, label=t("engines.engine"), elem_id="st-engine")
     with gr.Row():
         gr.Markdown(t("strategies.presets"))
