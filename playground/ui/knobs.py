@@ -29,8 +29,8 @@ def preset_values(name: str) -> list[float]:
 def preset_text(name: str) -> str:
     """The knobs a preset turns on, with their values, in the page's language ("Temperature 0.7 · ...")."""
     values = sampling.preset(name)
-    shown = [k for k in KNOBS if values[k.name] != k.off]
-    return " · ".join(f"{t(k.label)} {values[k.name]:g}" for k in shown)
+    shown = [(stage, s.knob) for stage, s in sampling.STAGES.items() if values[s.knob.name] != s.knob.off]
+    return " · ".join(f"{t(f'engines.short.{stage}')} {values[knob.name]:g}" for stage, knob in shown)
 
 
 def knob_sliders(

@@ -49,6 +49,12 @@ def test_generate_streams_tokens_and_says_why_it_stopped(page):
 
 def test_the_engine_switch_reorders_the_stages_and_three_engines_are_compared(page, artifacts):
     open_tab(page)
+    summary = page.locator("#lg-summary").inner_text()
+    page.locator("#lg-preset-every-stage").click()  # for writing, the engines keep one or two tokens
+    page.wait_for_function("old => document.querySelector('#lg-summary').innerText !== old", arg=summary)
+    page.wait_for_function(
+        "() => document.querySelector('#lg-engines-text').innerText.includes('llama.cpp cuts')"
+    )
     before = chart_text(page)
     assert before.index("After temperature") < before.index("After min-p")
     assert "transformers applies" in page.locator("#lg-order").inner_text()
