@@ -81,7 +81,20 @@ def test_the_section_has_a_slider_per_registry_knob_at_its_default(lang):
         assert (slider.minimum, slider.maximum, slider.step) == knob.slider
         assert slider.value == knob.default and slider.label == i18n.t(knob.label, lang=lang)
     assert {"st-temperature", "st-top-k", "st-top-p", "st-min-p"} <= set(sliders)
-    assert len(sliders) == len(sampling.knobs()) + 1  # and the number of samples
+    assert len(sliders) == len(sampling.knobs()) + 2  # and the number of samples, and the length
+    assert sliders["st-max-new"].value == config.DEFAULT_COMPARE_NEW_TOKENS  # not the tree's 8
+
+
+@pytest.mark.real
+def test_at_the_sections_first_length_the_strategies_differ_in_variety(real_runner):
+    """Issue 23: at the tree's 8 tokens every text scored 1.00 distinct bigrams and the chart showed nothing;
+    the section starts at the length where the texts differ."""
+    from playground.ui.beam import DEFAULT_PROMPT
+
+    ids = real_runner.tokenize(DEFAULT_PROMPT).ids
+    params = strategies.CompareParams(max_new_tokens=config.DEFAULT_COMPARE_NEW_TOKENS).validate()
+    points = strategies.compare(real_runner, ids, params).points()
+    assert min(p["distinct_bigrams"] for p in points) < 1
 
 
 def test_locale_keys_and_placeholders_match():

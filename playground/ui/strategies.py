@@ -16,7 +16,7 @@ from playground.i18n import t
 from playground.prompts import encode_prompt
 from playground.sampling import DEFAULT_ENGINE, ENGINES
 from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
-from playground.ui.endpoints import register
+from playground.ui.endpoints import register, slider
 from playground.ui.knobs import KNOBS, knob_sliders, sampling_params, seed_box
 
 # What each preset button sets, by knob name; every knob it does not name goes back to its default.
@@ -98,8 +98,8 @@ def _slider_id(knob) -> str:
 
 def build_section(runner, beam_inputs: list, memo: gr.State) -> None:
     """The comparison below the tree. ``beam_inputs``: the tab's prompt, chat, beams, max new
-    tokens, length penalty and early stopping; ``memo``: the runs the tree or the last comparison
-    made, so equal inputs are not run again."""
+    tokens (the comparison has its own), length penalty and early stopping; ``memo``: the runs the
+    tree or the last comparison made, so equal inputs are not run again."""
     gr.Markdown(f"### {t('strategies.heading')}")
     gr.Markdown(
         t("strategies.explain", samples="n"),
@@ -113,6 +113,14 @@ def build_section(runner, beam_inputs: list, memo: gr.State) -> None:
             step=1,
             label=t("strategies.num_samples"),
             elem_id="st-samples",
+        )
+        # Its own length: at the tree's 8 tokens every text has only distinct bigrams and the chart shows
+        # nothing; from about 20 on, repetition and likelihood tell the strategies apart.
+        max_new = slider(
+            api.COMPARE_STRATEGIES.param("max_new_tokens"),
+            value=config.DEFAULT_COMPARE_NEW_TOKENS,
+            label=t("strategies.max_new_tokens"),
+            elem_id="st-max-new",
         )
         seed = seed_box(t("strategies.seed"), "st-seed")
     knobs = []
@@ -149,7 +157,7 @@ def build_section(runner, beam_inputs: list, memo: gr.State) -> None:
         )
     go.click(
         handler(partial(compare_ui, runner)),
-        inputs=[memo, *beam_inputs, num_samples, seed, engine, *knobs],
+        inputs=[memo, *beam_inputs[:3], max_new, *beam_inputs[4:], num_samples, seed, engine, *knobs],
         outputs=[plot, summary, table, memo],
         show_progress="minimal",
         api_visibility="private",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from playground import config
+
 pytestmark = [pytest.mark.e2e, pytest.mark.real]
 
 
@@ -18,6 +20,10 @@ def test_compare_after_the_tree_reuses_it_and_draws_every_result(page, artifacts
     page.locator("#st-preset-top_p").click()  # sets top-p, and every other knob back to its default
     page.wait_for_function("() => document.querySelector('#st-top-p input').value === '0.9'")
     page.wait_for_function("() => document.querySelector('#st-repetition-penalty input').value === '1'")
+    max_new = page.locator("#st-max-new input[type=number]")  # its own length: 20, where texts differ
+    assert int(max_new.input_value()) == config.DEFAULT_COMPARE_NEW_TOKENS
+    max_new.fill(page.locator("#bm-max-new input[type=number]").input_value())  # the tree's: reused
+    max_new.press("Enter")
     page.locator("#st-run").click()
     page.locator("#st-chart .js-plotly-plot").wait_for(timeout=120_000)
     page.wait_for_function("() => document.querySelector('#st-summary').innerText.includes('Not run again')")
