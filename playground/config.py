@@ -165,7 +165,6 @@ MAX_NEIGHBOURS = 50  # nearest embedding rows listed for a token
 DEFAULT_NEIGHBOURS = 10
 MAX_WRITING_NEW_TOKENS = 48  # cap of the tokens generated for attention while writing
 DEFAULT_WRITING_NEW_TOKENS = 16
-INSIDE_STATE_TTL_S = 900  # a session's states are dropped after this long unused
 PLAY_INTERVAL_S = 0.7  # the play button's pace through the generated tokens
 
 # Serving: continuous batching of every learner's generation (playground/serving/).

@@ -82,7 +82,7 @@ def test_the_section_has_a_slider_per_registry_knob_at_its_default(lang):
         assert slider.value == knob.default and slider.label == i18n.t(knob.label, lang=lang)
     assert {"st-temperature", "st-top-k", "st-top-p", "st-min-p"} <= set(sliders)
     assert len(sliders) == len(sampling.knobs()) + 2  # and the number of samples, and the length
-    assert sliders["st-max-new"].value == config.DEFAULT_COMPARE_NEW_TOKENS  # not the tree's 8
+    assert sliders["st-length"].value == config.DEFAULT_COMPARE_NEW_TOKENS  # not the tree's 8
 
 
 @pytest.mark.real

@@ -58,15 +58,16 @@ def measure(runner, lengths: str, repeats, log_axes: bool, progress=gr.Progress(
     if result.not_reached:
         lengths = ", ".join(f"{n:,}" for n in result.not_reached)
         note += t("context.not_reached", lengths=lengths, limit=config.MODEL_DEADLINE_S)
-    time_fig, memory_fig = redraw(result, log_axes)
+    time_fig, memory_fig, _ = redraw(result, log_axes)
     return result, time_fig, memory_fig, note, _csv(result)
 
 
 def redraw(result: cost.ContextSweep | None, log_axes: bool):
-    """The sweep's time and memory charts (linear or log axes); the model is not run."""
+    """The sweep's time and memory charts (linear or log axes); the model is not run. With no sweep kept
+    (none yet, or this session's expired) the charts are emptied and the note says so."""
     if result is None:
-        return None, None
-    return charts.sweep_time(result.rows, log_axes), charts.sweep_memory(result.rows, log_axes)
+        return None, None, t("context.none_kept", minutes=config.SESSION_TTL_S / 60)
+    return charts.sweep_time(result.rows, log_axes), charts.sweep_memory(result.rows, log_axes), gr.skip()
 
 
 def project(models: list[str], weight_dtype: float, kv_dtype: int, batch: float):
@@ -154,7 +155,7 @@ def _events(runner, c: SimpleNamespace) -> None:
     c.log_axes.change(
         handler(redraw),
         inputs=[c.state, c.log_axes],
-        outputs=[c.time_plot, c.memory_plot],
+        outputs=[c.time_plot, c.memory_plot, c.note],
         api_visibility="private",
         **LIGHT_EVENT,
     )

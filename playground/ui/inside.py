@@ -27,7 +27,10 @@ ID = "inside"
 # Links (links.py): the token and the position are chosen among the prompt's tokens, so a link that
 # sets the prompt hands them to compute_prompt; a frame of the animation is a view, not a setting.
 LINK_FOLLOWS = {"in-token": ("in-prompt", "in-chat"), "in-position": ("in-prompt", "in-chat")}
-LINK_SKIP = {"in-step": "a frame of the animation of a finished generation"}
+LINK_SKIP = {
+    "in-step": "a frame of the animation of a finished generation",
+    "in-writing-shown": "which generation the page shows: set by Generate, not a setting",
+}
 LINK_RUNS = ("in-generate",)
 
 DEFAULT_PROMPT = "The capital of France is"
@@ -57,6 +60,31 @@ def compute_prompt(runner, prompt: str, chat: bool, held: dict | None = None):
     token, position = (links.held_value(held, key, inputs) for key in ("in-token", "in-position"))
     token, position = (last if value is None or value > last else value for value in (token, position))
     return states, gr.update(choices=choices, value=token), gr.update(choices=choices, value=position)
+
+
+def states_for(runner, states: lens.PromptStates | None, prompt: str, chat: bool) -> lens.PromptStates | None:
+    """The kept states if they are the prompt's on screen, else computed again: an expired session gets
+    the page's first states back (the default prompt's), whose numbers must not stand under another."""
+    if not prompt or not prompt.strip():
+        return None
+    ids = encode_prompt(runner, prompt, chat, lens.token_limit(runner))
+    return states if states is not None and states.ids == ids else lens.prompt_states(runner, ids)
+
+
+def redraw_embeddings(runner, states, prompt: str, chat: bool, token_index: int, k: int):
+    """The embeddings' views for the prompt on screen (its states, computed again if they expired)."""
+    states = states_for(runner, states, prompt, chat)
+    if states is None or int(token_index) >= len(states.ids):
+        return gr.skip(), gr.skip(), gr.skip()
+    return states, *render_embeddings(runner, states, token_index, k)
+
+
+def redraw_lens(runner, states, prompt: str, chat: bool, position: int):
+    """The lens's views for the prompt on screen (its states, computed again if they expired)."""
+    states = states_for(runner, states, prompt, chat)
+    if states is None or int(position) >= len(states.ids):
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    return states, *render_lens(runner, states, position)
 
 
 def render_embeddings(runner, states: lens.PromptStates, token_index: int, k: int):
@@ -97,13 +125,29 @@ def render_lens(runner, states: lens.PromptStates, position: int):
     return top, target, summary
 
 
+def writing_key(writing: lens.WritingAttention) -> str:
+    """What the page keeps of the writing it shows (a component's value, which never expires): its ids."""
+    return " ".join(map(str, writing.ids))
+
+
 def compute_writing(runner, prompt: str, chat: bool, max_new_tokens: int, temperature: float, seed: int):
     """Generate, then one eager forward pass; the step slider spans the new tokens."""
     seed = 0 if seed is None else seed
     params = lens.writing_params(max_new_tokens, temperature, seed, lens.writing_limit(runner))
     ids = encode_prompt(runner, prompt, chat, lens.token_limit(runner))
     writing = lens.attention_while_writing(runner, ids, params)
-    return writing, gr.update(maximum=writing.num_generated, value=1), writing_status(writing, params)
+    step = gr.update(maximum=writing.num_generated, value=1)
+    return writing, writing_key(writing), step, writing_status(writing, params)
+
+
+def redraw_writing(first: lens.WritingAttention, writing, shown: str, layer: int, head: int, step: int):
+    """The step's views of the writing on screen: the session's, or the first view's (not kept per
+    session). When the session's has expired, the page says so instead of drawing another writing."""
+    if writing is None:
+        if shown != writing_key(first):
+            return None, "", t("inside.writing_expired", minutes=config.SESSION_TTL_S / 60)
+        writing = first
+    return render_writing(writing, layer, head, step)
 
 
 def writing_status(writing: lens.WritingAttention, params) -> str:
@@ -145,16 +189,18 @@ def render_writing(writing: lens.WritingAttention, layer: int, head: int, step: 
     return figure, tokens, summary
 
 
-def toggle_play(playing: bool, writing: lens.WritingAttention, step: int):
+def toggle_play(first: lens.WritingAttention, playing: bool, writing, step: int):
     """Start or pause stepping through the generation; a play at the end starts again from 1."""
+    writing = writing or first  # None: the first view's (or an expired one's: the views then say so)
     playing = not playing
     restart = playing and int(step) >= writing.num_generated
     label = t("inside.pause") if playing else t("inside.play")
     return playing, gr.Timer(active=playing), gr.Button(value=label), 1 if restart else gr.skip()
 
 
-def advance(writing: lens.WritingAttention, step: int):
+def advance(first: lens.WritingAttention, writing, step: int):
     """One tick of play: the next generated token; play stops at the last one."""
+    writing = writing or first
     step = int(step) + 1
     if step >= writing.num_generated:
         return (
@@ -200,7 +246,7 @@ def _prompt_and_embeddings(runner, c: SimpleNamespace, first: InsideFirst) -> No
         )
         c.chat = gr.Checkbox(value=False, label=t("inside.chat"), elem_id="in-chat", scale=1)
     prompt_examples("inside", c.prompt, runner)
-    c.states = gr.State(states, time_to_live=config.INSIDE_STATE_TTL_S)
+    c.states = gr.State(states, time_to_live=config.SESSION_TTL_S)
     gr.Markdown(f"### {t('inside.embed_heading')}")
     gr.Markdown(
         t("inside.embed_explain", vocab=runner.embedding_matrix.shape[0], dim=runner.hidden_size),
@@ -257,7 +303,10 @@ def _writing_section(runner, c: SimpleNamespace, first: InsideFirst) -> None:
     figure0, tokens0, step0 = render_writing(writing, layer0, lens.MEAN_HEAD, 1)
     heads = [(_head_name(h), h) for h in [lens.MEAN_HEAD, *range(writing.num_heads)]]
     _writing_controls(runner, c)
-    c.writing = gr.State(writing, time_to_live=config.INSIDE_STATE_TTL_S)
+    c.writing = gr.State(None, time_to_live=config.SESSION_TTL_S)  # None: the first view's (c.first_writing)
+    c.first_writing = writing
+    # Kept by the page, so it never expires: which writing the views show.
+    c.writing_shown = gr.Textbox(writing_key(writing), visible=False, elem_id="in-writing-shown")
     c.playing = gr.State(False)
     c.status = gr.Markdown(writing_status(writing, first.params), elem_id="in-status")
     with gr.Row():
@@ -281,10 +330,16 @@ REDRAW = {"trigger_mode": "always_last", "show_progress": "hidden", **PRIVATE, *
 
 
 def _prompt_events(runner, c: SimpleNamespace) -> None:
-    draw_embeddings = handler(partial(render_embeddings, runner))
-    draw_lens = handler(partial(render_lens, runner))
-    embeddings_view = {"inputs": [c.states, c.token, c.k], "outputs": [c.strips, c.neighbours]}
-    lens_view = {"inputs": [c.states, c.position], "outputs": [c.lens_top, c.lens_target, c.lens_summary]}
+    draw_embeddings = handler(partial(redraw_embeddings, runner))
+    draw_lens = handler(partial(redraw_lens, runner))
+    embeddings_view = {
+        "inputs": [c.states, c.prompt, c.chat, c.token, c.k],
+        "outputs": [c.states, c.strips, c.neighbours],
+    }
+    lens_view = {
+        "inputs": [c.states, c.prompt, c.chat, c.position],
+        "outputs": [c.states, c.lens_top, c.lens_target, c.lens_summary],
+    }
     prompt_event = gr.on(
         [c.prompt.change, c.chat.change],
         handler(partial(compute_prompt, runner)),
@@ -302,28 +357,28 @@ def _prompt_events(runner, c: SimpleNamespace) -> None:
 
 
 def _writing_events(runner, c: SimpleNamespace) -> None:
-    draw_writing = handler(render_writing)
+    draw_writing = handler(partial(redraw_writing, c.first_writing))
     writing_view = {
-        "inputs": [c.writing, c.layer, c.head, c.step],
+        "inputs": [c.writing, c.writing_shown, c.layer, c.head, c.step],
         "outputs": [c.writing_plot, c.step_tokens, c.step_summary],
     }
     c.generate.click(
         handler(partial(compute_writing, runner)),
         inputs=[c.prompt, c.chat, c.new_tokens, c.temperature, c.seed],
-        outputs=[c.writing, c.step, c.status],
+        outputs=[c.writing, c.writing_shown, c.step, c.status],
         **PRIVATE,
         **MODEL_EVENT,
     ).then(draw_writing, **writing_view, **PRIVATE, **LIGHT_EVENT)
     gr.on([c.layer.change, c.head.change, c.step.change], draw_writing, **writing_view, **REDRAW)
     c.play_button.click(
-        handler(toggle_play),
+        handler(partial(toggle_play, c.first_writing)),
         inputs=[c.playing, c.writing, c.step],
         outputs=[c.playing, c.timer, c.play_button, c.step],
         **PRIVATE,
         queue=False,
     )
     c.timer.tick(
-        handler(advance),
+        handler(partial(advance, c.first_writing)),
         inputs=[c.writing, c.step],
         outputs=[c.step, c.playing, c.timer, c.play_button],
         **PRIVATE,

@@ -96,15 +96,8 @@ def _slider_id(knob) -> str:
     return f"st-{knob.name.replace('_', '-')}"
 
 
-def build_section(runner, beam_inputs: list, memo: gr.State) -> None:
-    """The comparison below the tree. ``beam_inputs``: the tab's prompt, chat, beams, max new
-    tokens (the comparison has its own), length penalty and early stopping; ``memo``: the runs the
-    tree or the last comparison made, so equal inputs are not run again."""
-    gr.Markdown(f"### {t('strategies.heading')}")
-    gr.Markdown(
-        t("strategies.explain", samples="n"),
-        latex_delimiters=[{"left": "$", "right": "$", "display": False}],
-    )
+def _sizes() -> tuple[gr.Slider, gr.Slider, gr.Number]:
+    """The number of samples, the comparison's own length, and the seed."""
     with gr.Row():
         num_samples = gr.Slider(
             1,
@@ -120,9 +113,22 @@ def build_section(runner, beam_inputs: list, memo: gr.State) -> None:
             api.COMPARE_STRATEGIES.param("max_new_tokens"),
             value=config.DEFAULT_COMPARE_NEW_TOKENS,
             label=t("strategies.max_new_tokens"),
-            elem_id="st-max-new",
+            elem_id="st-length",
         )
         seed = seed_box(t("strategies.seed"), "st-seed")
+    return num_samples, max_new, seed
+
+
+def build_section(runner, beam_inputs: list, memo: gr.State) -> None:
+    """The comparison below the tree. ``beam_inputs``: the tab's prompt, chat, beams, max new
+    tokens (the comparison has its own), length penalty and early stopping; ``memo``: the runs the
+    tree or the last comparison made, so equal inputs are not run again."""
+    gr.Markdown(f"### {t('strategies.heading')}")
+    gr.Markdown(
+        t("strategies.explain", samples="n"),
+        latex_delimiters=[{"left": "$", "right": "$", "display": False}],
+    )
+    num_samples, max_new, seed = _sizes()
     knobs = []
     for first in range(0, len(KNOBS), KNOBS_PER_ROW):
         with gr.Row():
