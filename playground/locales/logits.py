@@ -39,6 +39,10 @@ EN = {
     "logits.col.prob": "probability",
     "logits.col.alternatives": "top alternatives",
     "logits.tooltip": "p = {prob:.1%}",
+    "logits.legend": "Colour: the probability the token was chosen with",
+    "logits.legend_low": "low",
+    "logits.legend_high": "high",
+    "logits.legend_tap": "Tap a token (or reach it with Tab) to see its details in a box.",
 }
 
 TE = {
@@ -80,4 +84,8 @@ TE = {
     "logits.col.prob": "సంభావ్యత",
     "logits.col.alternatives": "అగ్ర ప్రత్యామ్నాయాలు",
     "logits.tooltip": "p = {prob:.1%}",
+    "logits.legend": "రంగు: టోకెన్ ఎంపికైన సంభావ్యత",
+    "logits.legend_low": "తక్కువ",
+    "logits.legend_high": "ఎక్కువ",
+    "logits.legend_tap": "వివరాలను ఒక పెట్టెలో చూడటానికి టోకెన్‌ను నొక్కండి (లేదా Tab కీతో దానికి వెళ్లండి).",
 }
