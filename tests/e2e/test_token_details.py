@@ -62,4 +62,36 @@ def test_tapping_a_token_shows_its_alternatives_in_sight_and_picks_it_for_a_fork
     assert page.locator("#fk-branches .pg-fork-row").count() == 2
     assert page.locator("#fk-branches .pg-legend").is_visible()
     assert box.is_hidden()  # the box goes when the token loses focus
+
+    # From the keyboard: a token reached by focus shows its box, and Enter picks it.
+    other = page.locator("#lg-generated .pg-gen[data-index='5']")
+    other.focus()
+    assert other.locator(".pg-tip").is_visible()
+    other.press("Enter")
+    page.wait_for_function("() => document.querySelector('#fk-info').innerText.includes('#6')")
+    context.close()
+
+
+def test_tapping_a_head_opens_it_and_its_value_stays_in_sight_after_the_grid_redraws(browser, app_url):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(app_url)
+    page.get_by_role("tab", name="Attention heatmaps").first.click()
+    page.locator("#at-heatmap .js-plotly-plot").wait_for()
+    cell = page.locator('#at-grid [data-layer="13"][data-head="2"]')
+    cell.scroll_into_view_if_needed()
+    cell.tap()
+    page.wait_for_function(
+        "() => document.querySelector('#at-heatmap .gtitle').textContent.startsWith('Layer 13, head 2')"
+    )
+    page.wait_for_function(  # drawn again with the opened head outlined
+        "() => document.querySelector('#at-grid .pg-cell-selected')?.dataset.layer === '13'"
+    )
+    box = page.locator("#at-grid .pg-cell-selected .pg-tip")
+    box.wait_for(state="visible")
+    assert box.inner_text().startswith("layer 13, head 2: ")
+    where = box.bounding_box()
+    assert 0 <= where["x"] and where["x"] + where["width"] <= 390 and where["y"] + where["height"] <= 844
+    page.locator("#at-next").tap()
+    box.wait_for(state="hidden")  # a tap elsewhere puts it away
     context.close()
