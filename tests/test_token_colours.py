@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from itertools import pairwise
 
 import pytest
 
@@ -28,7 +29,7 @@ def contrast(a: str, b: str) -> float:
 
 def test_the_probability_scale_grows_lighter_at_every_step():
     shades = [lightness(html.prob_colour(p)) for p in GRID]
-    assert all(a < b for a, b in zip(shades, shades[1:], strict=False))
+    assert all(a < b for a, b in pairwise(shades))
     assert shades[-1] - shades[0] > 70  # dark blue to yellow: told apart by lightness alone
 
 

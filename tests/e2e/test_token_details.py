@@ -91,7 +91,7 @@ def test_tapping_a_head_opens_it_and_its_value_stays_in_sight_after_the_grid_red
     box.wait_for(state="visible")
     assert box.inner_text().startswith("layer 13, head 2: ")
     where = box.bounding_box()
-    assert 0 <= where["x"] and where["x"] + where["width"] <= 390 and where["y"] + where["height"] <= 844
+    assert where["x"] >= 0 and where["x"] + where["width"] <= 390 and where["y"] + where["height"] <= 844
     page.locator("#at-next").tap()
     box.wait_for(state="hidden")  # a tap elsewhere puts it away
     context.close()
