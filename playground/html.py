@@ -12,6 +12,25 @@ from playground.i18n import t
 
 PALETTE_SIZE = 8  # colours cycle through .pg-c0 … .pg-c7 (assets/style.css)
 
+# Plotly's Cividis (Nuñez et al. 2018): dark blue to yellow, lighter at every step and the same for
+# readers with red-green colour blindness; the probability scale of every token view.
+PROB_SCALE = (
+    "#00224e", "#123570", "#3b496c", "#575d6d", "#707173",
+    "#8a8678", "#a59c74", "#c3b369", "#e1cc55", "#fee838",
+)  # fmt: skip
+LEGEND_STEPS = (0.0, 0.25, 0.5, 0.75, 1.0)  # the probabilities the legend shows, low to high
+
+
+def _tip(text: str) -> str:
+    """The tooltip's text again, in a box shown while its element has focus (assets/style.css): a tap
+    on a touch screen or Tab on a keyboard reaches what the ``title`` shows only to a mouse."""
+    return f'<span class="pg-tip" role="tooltip">{escape(text)}</span>'
+
+
+def _tip_attrs(text: str) -> str:
+    """The attributes of an element that carries a tooltip: the ``title``, and focusable for ``_tip``."""
+    return f'title="{escape(text)}" tabindex="0"'
+
 
 def _tooltip(token: dict) -> str:
     lines = [
@@ -37,7 +56,8 @@ def _chip(token: dict, index: int, show_ids: bool) -> str:
     chip = f'<span class="pg-label">{escape(token["label"]) or "&nbsp;"}</span>'
     if show_ids:
         chip += f'<span class="pg-id">{token["id"]}</span>'
-    return f'<span class="{" ".join(classes)}" title="{escape(_tooltip(token))}">{chip}</span>'
+    tip = _tooltip(token)
+    return f'<span class="{" ".join(classes)}" {_tip_attrs(tip)}>{chip}{_tip(tip)}</span>'
 
 
 def _group_tooltip(chars: str, tokens: list[dict]) -> str:
@@ -68,11 +88,11 @@ def token_groups(groups: list[dict], show_ids: bool, limit: int | None = None, e
         chips = "".join(_chip(token, index + offset, show_ids) for offset, token in enumerate(shown))
         index += len(shown)
         if group["chars"]:
-            tip = escape(_group_tooltip(group["chars"], group["tokens"]))
+            tip = _group_tooltip(group["chars"], group["tokens"])
             label = escape(group.get("label") or group["chars"])
             parts.append(
-                f'<span class="pg-char" title="{tip}"><span class="pg-char-label">{label}</span>'
-                f'<span class="pg-char-tokens">{chips}</span></span>'
+                f'<span class="pg-char" {_tip_attrs(tip)}><span class="pg-char-label">{label}</span>'
+                f'<span class="pg-char-tokens">{chips}</span>{_tip(tip)}</span>'
             )
         else:
             parts.append(chips)
@@ -110,28 +130,74 @@ def comparison(rows: list[dict], show_ids: bool, limit: int) -> str:
     return f'<div class="pg-cmp">{"".join(blocks)}</div>'
 
 
-def _prob_colour(prob: float) -> str:
-    """Red for an unlikely choice, through yellow, to green for a near-certain one."""
-    return f"hsl({round(120 * max(0.0, min(1.0, prob)))}, 75%, 78%)"
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def prob_colour(prob: float) -> str:
+    """The colour of probability ``prob`` on ``PROB_SCALE``, interpolated in RGB: dark blue for an
+    unlikely choice, yellow for a near-certain one. prob_colour(0.5) == "#7d7c76"."""
+    position = max(0.0, min(1.0, prob)) * (len(PROB_SCALE) - 1)
+    low = min(int(position), len(PROB_SCALE) - 2)
+    share = position - low
+    mixed = (
+        round(a + (b - a) * share)
+        for a, b in zip(_rgb(PROB_SCALE[low]), _rgb(PROB_SCALE[low + 1]), strict=True)
+    )
+    return "#{:02x}{:02x}{:02x}".format(*mixed)
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2's relative luminance of "#rrggbb": 0 for black, 1 for white."""
+    linear = [c / 255 / 12.92 if c <= 10 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in _rgb(colour)]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def ink(background: str) -> str:
+    """Black or white text, whichever contrasts more with ``background`` (WCAG's ratio
+    (L1 + 0.05) / (L2 + 0.05)); on Cividis at least 4.5:1 everywhere."""
+    light = relative_luminance(background)
+    dark_text = (light + 0.05) / (relative_luminance("#000000") + 0.05)
+    return "#000000" if dark_text >= 1.05 / (light + 0.05) else "#ffffff"
+
+
+def _prob_style(prob: float) -> str:
+    background = prob_colour(prob)
+    return f"background:{background};color:{ink(background)}"
+
+
+def prob_legend() -> str:
+    """The key to the colours of a probability-coloured view: low to high, a swatch per
+    ``LEGEND_STEPS`` value with its number, and how to reach a token's details without a mouse."""
+    steps = "".join(
+        f'<span class="pg-legend-step" style="{_prob_style(p)}">{p:.0%}</span>' for p in LEGEND_STEPS
+    )
+    return (
+        f'<div class="pg-legend"><span class="pg-legend-title">{escape(t("logits.legend"))}</span> '
+        f'<span class="pg-legend-end">{escape(t("logits.legend_low"))}</span>{steps}'
+        f'<span class="pg-legend-end">{escape(t("logits.legend_high"))}</span> '
+        f'<span class="pg-legend-tap">{escape(t("logits.legend_tap"))}</span></div>'
+    )
 
 
 def generated_tokens(tokens: list[dict]) -> str:
-    """Generated tokens coloured by the probability they were chosen with; the tooltip lists the
-    alternatives at that step; ``data-index`` (0-based) is what a click on a token reports (to fork
-    there). Each dict: label, prob, top [(label, prob), ...]."""
+    """Generated tokens coloured by the probability they were chosen with, under the legend; the
+    tooltip (and the box a tap or focus shows) lists the alternatives at that step; ``data-index``
+    (0-based) is what a click on a token reports (to fork there). Each dict: label, prob, top
+    [(label, prob), ...]."""
     chips = []
     for step, token in enumerate(tokens, start=1):
         lines = [f"#{step} · {t('logits.tooltip', prob=token['prob'])}"]
         lines += [f"{label}  {prob:.1%}" for label, prob in token["top"]]
+        tip = "\n".join(lines)
         label = escape(token["label"]) or "&nbsp;"
         chips.append(
-            f'<span class="pg-tok pg-gen" data-index="{step - 1}" '
-            f'style="background:{_prob_colour(token["prob"])}" '
-            f'title="{escape(chr(10).join(lines))}"><span class="pg-label">{label}</span></span>'
+            f'<span class="pg-tok pg-gen" data-index="{step - 1}" style="{_prob_style(token["prob"])}" '
+            f'{_tip_attrs(tip)}><span class="pg-label">{label}</span>{_tip(tip)}</span>'
         )
         if token["label"].endswith("↵"):
             chips.append("<br>")
-    return f'<div class="pg-tokens pg-generated">{"".join(chips)}</div>'
+    return f'{prob_legend()}<div class="pg-tokens pg-generated">{"".join(chips)}</div>'
 
 
 def _blue(share: float) -> str:
@@ -149,11 +215,11 @@ def head_grid(values: list[list[float]], scale_max: float, selected: tuple[int, 
         cells = []
         for head, value in enumerate(layer_values):
             mark = " pg-cell-selected" if (layer, head) == selected else ""
-            tip = escape(t("attention.cell_tooltip", layer=layer, head=head, value=format(value, fmt)))
+            tip = t("attention.cell_tooltip", layer=layer, head=head, value=format(value, fmt))
             colour = _blue(value / scale_max if scale_max else 0.0)
             cells.append(
-                f'<td class="pg-cell{mark}" data-layer="{layer}" data-head="{head}" title="{tip}" '
-                f'style="background:{colour}"></td>'
+                f'<td class="pg-cell{mark}" data-layer="{layer}" data-head="{head}" {_tip_attrs(tip)} '
+                f'style="background:{colour}">{_tip(tip)}</td>'
             )
         rows.append(f"<tr><th>{layer}</th>{''.join(cells)}</tr>")
     corner = escape(t("attention.grid_corner"))
@@ -177,11 +243,11 @@ def attended_tokens(
     for index, (label, weight) in enumerate(zip(labels, weights, strict=True)):
         share = 0.0 if (skip_first and index == 0) else weight / top
         style = f"background:{_blue(share)};color:{'#fff' if share > 0.55 else '#111'}"
-        tip = escape(t("attention.token_tooltip", position=index, weight=weight))
+        tip = t("attention.token_tooltip", position=index, weight=weight)
         chips.append(
-            f'<span class="pg-tok pg-attn" style="{style}" title="{tip}">'
+            f'<span class="pg-tok pg-attn" style="{style}" {_tip_attrs(tip)}>'
             f'<span class="pg-label">{escape(label) or "&nbsp;"}</span>'
-            f'<span class="pg-id">{weight:.2f}</span></span>'
+            f'<span class="pg-id">{weight:.2f}</span>{_tip(tip)}</span>'
         )
     arrow = escape(t("attention.predicts", token=next_label, prob=next_prob))
     return f'<div class="pg-tokens pg-attended">{"".join(chips)}<span class="pg-next">{arrow}</span></div>'
@@ -201,17 +267,17 @@ def fork_branches(shared: list[str], branches: list[dict], first_difference: int
         chips = []
         for index, (label, prob) in enumerate(zip(branch["labels"], branch["probs"], strict=True)):
             marked = " pg-fork-diff" if index == first_difference else ""
+            tip = t("logits.tooltip", prob=prob)
             chips.append(
-                f'<span class="pg-tok pg-gen{marked}" style="background:{_prob_colour(prob)}" '
-                f'title="{escape(t("logits.tooltip", prob=prob))}">'
-                f'<span class="pg-label">{escape(label) or "&nbsp;"}</span></span>'
+                f'<span class="pg-tok pg-gen{marked}" style="{_prob_style(prob)}" {_tip_attrs(tip)}>'
+                f'<span class="pg-label">{escape(label) or "&nbsp;"}</span>{_tip(tip)}</span>'
             )
         rows.append(
             f'<div class="pg-fork-row"><div class="pg-fork-head">{escape(branch["name"])} · '
             f"Σ log p = {branch['total']:.2f}</div>"
             f'<div class="pg-tokens pg-generated">{prefix}{"".join(chips)}</div></div>'
         )
-    return f'<div class="pg-fork">{"".join(rows)}</div>'
+    return f'{prob_legend()}<div class="pg-fork">{"".join(rows)}</div>'
 
 
 def writing_step(labels: list[str], weights: list[float], prompt_length: int, produced: str) -> str:
@@ -226,11 +292,11 @@ def writing_step(labels: list[str], weights: list[float], prompt_length: int, pr
         part = "pg-prompt" if index < prompt_length else "pg-written"
         current = " pg-query" if index == len(weights) - 1 else ""
         style = f"background:{_blue(share)};color:{'#fff' if share > 0.55 else '#111'}"
-        tip = escape(t("inside.weight_tooltip", position=index, weight=weight))
+        tip = t("inside.weight_tooltip", position=index, weight=weight)
         chips.append(
-            f'<span class="pg-tok pg-attn {part}{current}" style="{style}" title="{tip}">'
+            f'<span class="pg-tok pg-attn {part}{current}" style="{style}" {_tip_attrs(tip)}>'
             f'<span class="pg-label">{escape(labels[index]) or "&nbsp;"}</span>'
-            f'<span class="pg-id">{weight:.2f}</span></span>'
+            f'<span class="pg-id">{weight:.2f}</span>{_tip(tip)}</span>'
         )
     cache = escape(t("inside.cache_label", keys=len(weights)))
     arrow = escape(t("inside.produces", token=produced))
@@ -258,7 +324,8 @@ def language_switch(current: str, languages: dict[str, str], label: str, titles:
 
 def _spec_chip(label: str, css: str, tip: str) -> str:
     label = escape(label) or "&nbsp;"
-    return f'<span class="pg-tok {css}" title="{escape(tip)}"><span class="pg-label">{label}</span></span>'
+    chip = f'<span class="pg-label">{label}</span>{_tip(tip)}'
+    return f'<span class="pg-tok {css}" {_tip_attrs(tip)}>{chip}</span>'
 
 
 def speculative_rounds(first: str, steps: list[dict], limit: int) -> str:

@@ -50,6 +50,10 @@ EN = {
     "logits.penalty_changed_others": "**The penalties changed this choice.** With the same seed and the penalties off, the chain would have drawn `{without}` ({prob:.1%}). The penalties did not count that token, but they lowered the tokens they counted, and the same random number then fell on `{chosen}`.",
     "seed.info": "The seed fixes the random draws: the same seed, settings and prompt give the same text on every screen (a teacher's link keeps its seed). 🎲 gives you a seed of your own.",
     "seed.mine": "🎲 A seed of my own",
+    "logits.legend": "Colour: the probability the token was chosen with",
+    "logits.legend_low": "low",
+    "logits.legend_high": "high",
+    "logits.legend_tap": "Tap a token (or reach it with Tab) to see its details in a box.",
 }
 
 TE = {
@@ -102,4 +106,8 @@ TE = {
     "logits.penalty_changed_others": "**పెనాల్టీలు ఈ ఎంపికను మార్చాయి.** అదే సీడ్‌తో, పెనాల్టీలు లేకుండా గొలుసు `{without}`‌ను ({prob:.1%}) ఎంచుకునేది. పెనాల్టీలు ఆ టోకెన్‌ను లెక్కించలేదు, కానీ అవి లెక్కించిన టోకెన్ల స్కోర్లను తగ్గించాయి, అందుకే అదే యాదృచ్ఛిక సంఖ్య `{chosen}`‌పై పడింది.",
     "seed.info": "సీడ్ యాదృచ్ఛిక ఎంపికలను స్థిరం చేస్తుంది: అదే సీడ్, అవే సెట్టింగ్‌లు, అదే ప్రాంప్ట్ ప్రతి స్క్రీన్‌పై అదే టెక్స్ట్‌ను ఇస్తాయి (టీచర్ లింక్ దాని సీడ్‌ను ఉంచుతుంది). 🎲 మీకు సొంత సీడ్ ఇస్తుంది.",
     "seed.mine": "🎲 నా సొంత సీడ్",
+    "logits.legend": "రంగు: టోకెన్ ఎంపికైన సంభావ్యత",
+    "logits.legend_low": "తక్కువ",
+    "logits.legend_high": "ఎక్కువ",
+    "logits.legend_tap": "వివరాలను ఒక పెట్టెలో చూడటానికి టోకెన్‌ను నొక్కండి (లేదా Tab కీతో దానికి వెళ్లండి).",
 }

@@ -19,10 +19,16 @@ from playground.ui.endpoints import register, slider
 ID = "attention"
 DEFAULT_PROMPT = "The capital of France is"
 METRICS = ("last_focus", "first_token", "previous_token", "entropy")
+# A click (a tap, or Enter on a focused cell) opens that head; the cell keeps the focus that shows
+# its value (html._tip) through the redraw.
 GRID_JS = """
 element.addEventListener('click', (event) => {
   const cell = event.target.closest('[data-layer]');
   if (cell) trigger('click', {layer: Number(cell.dataset.layer), head: Number(cell.dataset.head)});
+});
+element.addEventListener('keydown', (event) => {
+  const cell = event.target.closest('[data-layer]');
+  if (cell && (event.key === 'Enter' || event.key === ' ')) { event.preventDefault(); cell.click(); }
 });
 """
 

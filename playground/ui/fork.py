@@ -1,6 +1,6 @@
 """Fork from any token: a section under the logits tab's streamed generation.
 
-Click a generated token to see its alternatives, pick one, and the generation goes on from there
+Click (or tap) a generated token to see its alternatives, pick one, and the generation goes on from there
 with that token forced; both continuations are shown one above the other.
 """
 
@@ -17,7 +17,8 @@ from playground.i18n import t
 from playground.ui import gradio_internals
 from playground.ui.common import MODEL_EVENT, endpoint, session_of
 
-# A click on a generated token reports its index; the clicked token stays outlined.
+# A click (or a tap) on a generated token reports its index; the clicked token stays outlined, and
+# keeps the focus that shows its alternatives (html._tip). Enter or Space on a focused token clicks it.
 CLICK_JS = """
 element.addEventListener('click', (event) => {
   const chip = event.target.closest('[data-index]');
@@ -25,6 +26,12 @@ element.addEventListener('click', (event) => {
   element.querySelectorAll('.pg-selected').forEach((c) => c.classList.remove('pg-selected'));
   chip.classList.add('pg-selected');
   trigger('click', {index: Number(chip.dataset.index)});
+});
+element.addEventListener('keydown', (event) => {
+  const chip = event.target.closest('[data-index]');
+  if (!chip || (event.key !== 'Enter' && event.key !== ' ')) return;
+  event.preventDefault();
+  chip.click();
 });
 """
 
