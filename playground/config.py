@@ -139,6 +139,7 @@ DEFAULT_COMPARE_SAMPLES = 4
 MAX_COMPARE_SAMPLES = 8
 MAX_COMPARE_NEW_TOKENS = MAX_BEAM_NEW_TOKENS  # beam search's cap, so every strategy gets the same length
 DEFAULT_COMPARE_NEW_TOKENS = 20
+SECTION_COMPARE_NEW_TOKENS = 30  # the beam tab's comparison starts here: beam search repeats itself by then
 
 # Draw many times: /sample_many and the tab's histogram (one multinomial call, however many draws).
 SAMPLE_DRAWS = 1_000

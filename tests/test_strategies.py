@@ -82,7 +82,7 @@ def test_the_section_has_a_slider_per_registry_knob_at_its_default(lang):
         assert slider.value == knob.default and slider.label == i18n.t(knob.label, lang=lang)
     assert {"st-temperature", "st-top-k", "st-top-p", "st-min-p"} <= set(sliders)
     assert len(sliders) == len(sampling.knobs()) + 2  # and the number of samples, and the length
-    assert sliders["st-length"].value == config.DEFAULT_COMPARE_NEW_TOKENS  # not the tree's 8
+    assert sliders["st-length"].value == config.SECTION_COMPARE_NEW_TOKENS  # not the tree's 8
 
 
 @pytest.mark.real
@@ -92,7 +92,7 @@ def test_at_the_sections_first_length_the_strategies_differ_in_variety(real_runn
     from playground.ui.beam import DEFAULT_PROMPT
 
     ids = real_runner.tokenize(DEFAULT_PROMPT).ids
-    params = strategies.CompareParams(max_new_tokens=config.DEFAULT_COMPARE_NEW_TOKENS).validate()
+    params = strategies.CompareParams(max_new_tokens=config.SECTION_COMPARE_NEW_TOKENS, num_beams=3).validate()
     points = strategies.compare(real_runner, ids, params).points()
     assert min(p["distinct_bigrams"] for p in points) < 1
 

@@ -108,10 +108,10 @@ def _sizes() -> tuple[gr.Slider, gr.Slider, gr.Number]:
             elem_id="st-samples",
         )
         # Its own length: at the tree's 8 tokens every text has only distinct bigrams and the chart shows
-        # nothing; from about 20 on, repetition and likelihood tell the strategies apart.
+        # nothing; at 30, beam search already repeats itself (the default prompt: 0.83).
         max_new = slider(
             api.COMPARE_STRATEGIES.param("max_new_tokens"),
-            value=config.DEFAULT_COMPARE_NEW_TOKENS,
+            value=config.SECTION_COMPARE_NEW_TOKENS,
             label=t("strategies.max_new_tokens"),
             elem_id="st-length",
         )

@@ -20,8 +20,8 @@ def test_compare_after_the_tree_reuses_it_and_draws_every_result(page, artifacts
     page.locator("#st-preset-top_p").click()  # sets top-p, and every other knob back to its default
     page.wait_for_function("() => document.querySelector('#st-top-p input').value === '0.9'")
     page.wait_for_function("() => document.querySelector('#st-repetition-penalty input').value === '1'")
-    max_new = page.locator("#st-length input[type=number]")  # its own length: 20, where texts differ
-    assert int(max_new.input_value()) == config.DEFAULT_COMPARE_NEW_TOKENS
+    max_new = page.locator("#st-length input[type=number]")  # its own length: 30, where texts differ
+    assert int(max_new.input_value()) == config.SECTION_COMPARE_NEW_TOKENS
     max_new.fill(page.locator("#bm-max-new input[type=number]").input_value())  # the tree's: reused
     max_new.press("Enter")
     page.locator("#st-run").click()
