@@ -5,6 +5,7 @@ Every piece of user text is escaped here, so a prompt cannot inject markup into 
 
 from __future__ import annotations
 
+import json
 from html import escape
 
 from playground import config
@@ -94,7 +95,7 @@ def comparison(rows: list[dict], show_ids: bool, limit: int) -> str:
     blocks = []
     for row in rows:
         head = (
-            f'<span class="pg-cmp-name">{escape(row["name"])}</span> '
+            f'<span class="pg-cmp-name">{escape(row.get("label", row["name"]))}</span> '
             f'<span class="pg-cmp-note">{escape(row["note"])}</span>'
         )
         if row.get("tokens") is None:
@@ -238,6 +239,13 @@ def writing_step(labels: list[str], weights: list[float], prompt_length: int, pr
         f'<div class="pg-kv-label">{cache}</div>'
         f'<div class="pg-tokens pg-writing">{"".join(chips)}<span class="pg-next">{arrow}</span></div>'
     )
+
+
+def gradio_chrome(script: str, words: dict[str, str]) -> str:
+    """A page's <head> script putting Gradio's own English words into the page's language
+    (assets/gradio_chrome.js); ``words`` become its ``WORDS`` (JSON with ASCII escapes: nothing in
+    them can close the script element)."""
+    return f"<script>(() => {{\nconst WORDS = {json.dumps(words)};\n{script}}})();</script>"
 
 
 def language_switch(current: str, languages: dict[str, str], label: str, titles: dict[str, str]) -> str:

@@ -51,5 +51,5 @@ TE = {
     "attention.metric.last_focus": "తర్వాతి టోకెన్ అంచనా ఒక మునుపటి పదంపై పెట్టే అతిపెద్ద వెయిట్ (మొదటి టోకెన్ కాదు, తనది కాదు)",
     "attention.strongest": "ఒక మునుపటి టోకెన్ను అత్యంత గట్టిగా చూసే హెడ్కు వెళ్లు",
     "attention.cell_tooltip": "లేయర్ {layer}, హెడ్ {head}: {value}",
-    "attention.grid_corner": "L \\ H",
+    "attention.grid_corner": "లేయర్ \\ హెడ్",
 }
