@@ -14,9 +14,7 @@ VIRAMA = "\u0c4d"
 WORD = re.compile(r"[\u0c00-\u0c7f\u200c]+")
 # A case suffix or the plural (with its oblique ల) after a noun, and the emphatic ే / ూ: లు, ల, ను, కు,
 # లో, లోని, తో, పై, గా, లను, లకు, లలో, లతోనే, ...
-SUFFIX = re.compile(
-    "(లు|ల)?(ను|నూ|నే|ని|కు|కూ|కే|కి|లో|లోనూ|లోనే|లోని|లోకి|తో|తోనూ|తోనే|పై|పైన|పైనే|గా|గానూ|గానే|లా)?[ూే]?"
-)
+SUFFIX = re.compile("(లు|ల)?(ను|నూ|నే|ని|కు|కూ|కే|కి|లో|లోనూ|లోనే|లోని|లోకి|తో|తోనూ|తోనే|పై|పైన|పైనే|గా|గానూ|గానే|లా)?[ూే]?")
 # English-derived words ending in a virama that the text also uses with a suffix (besides every stem
 # the text itself writes with U+200C somewhere: those are found, not listed).
 LOANWORDS = {
