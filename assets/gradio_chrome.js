@@ -1,18 +1,22 @@
-// Gradio's own words on a page in another language. Gradio 6 writes a pop-up's title ("Error"),
-// the status line's "processing |" and "queue: 2/5 |" and the pop-up's "Close" in English whatever
-// its gr.I18n says (they are not in its translation tables), and sets <html lang> to its own locale.
-// WORDS (defined before this file by html.gradio_chrome, from the locales): this page's words.
+// Gradio's own words on a page in another language: a pop-up's title and an output's status ("Error";
+// a text of just that word is never ours, but in a token view or a chart), the status line's
+// "processing |" and "queue: 2/5 |", "common.complete" (a key its tables lack) and the pop-up's
+// "Close". Gradio 6 writes them in English on this page: some are not in its translation tables, and
+// it picks a table by the browser's language among those it ships (no Telugu), not by the page. It
+// also sets <html lang> to that language. WORDS (defined before this file by html.gradio_chrome,
+// from the locales): this page's words.
 (words => {
   const titles = { Error: words.error, Warning: words.warning, Info: words.info, Success: words.success };
   const lines = [
     [/^processing \|$/, () => `${words.processing} |`],
     [/^queue: (.*)$/, m => `${words.queue}: ${m[1]}`],
+    [/^common\.complete$/, () => words.complete], // a key missing from Gradio's own tables
   ];
   const translate = node => {
     const text = node.nodeValue.trim();
     if (!text) return;
     const el = node.parentElement;
-    if (titles[text] && el && el.closest('[data-testid="toast-body"]')) {
+    if (titles[text] && el && !el.closest('.pg-tokens, .pg-tok, .js-plotly-plot, textarea')) {
       node.nodeValue = titles[text] + ' ';
       return;
     }

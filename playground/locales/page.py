@@ -14,6 +14,7 @@ EN = {
     "page.gradio.processing": "processing",
     "page.gradio.queue": "queue",
     "page.gradio.close": "Close",
+    "page.gradio.complete": "Complete",
 }
 
 TE = {
@@ -29,4 +30,5 @@ TE = {
     "page.gradio.processing": "నడుస్తోంది",
     "page.gradio.queue": "క్యూ",
     "page.gradio.close": "మూసివేయి",
+    "page.gradio.complete": "పూర్తయింది",
 }

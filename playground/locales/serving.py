@@ -100,7 +100,7 @@ EN = {
         "A benchmark sends one class ({clients} learners x {tokens} new tokens each, chat prompts, a "
         "quarter of them greedy, the rest sampled) to this playground and to a real **vLLM** server for "
         "CPUs on the same weights and the same cores, one after the other, through the same OpenAI "
-        "client. Measured {date} on {machine}{version}."
+        "client. Measured {date} on `{machine}`{version}."
     ),
     "serving.bench_version": ", vLLM {version}",
     "serving.bench_table": (
@@ -232,7 +232,7 @@ TE = {
         "ఒక బెంచ్‌మార్క్ ఒకే తరగతిని ({clients} మంది అభ్యాసకులు x ఒక్కొక్కరికి {tokens} కొత్త టోకెన్‌లు, చాట్ "
         "ప్రాంప్ట్‌లు, నాలుగో వంతు గ్రీడీ, మిగతావి సాంప్లింగ్) ఈ ప్లేగ్రౌండ్‌కు, అదే వెయిట్స్‌తో అవే కోర్‌లపై నడిచే "
         "CPUల కోసం నిజమైన **vLLM** సర్వర్‌కు ఒకదాని తర్వాత ఒకటిగా, ఒకే OpenAI క్లయింట్ ద్వారా పంపుతుంది. "
-        "{date}న {machine}పై కొలిచినది{version}."
+        "{date}న `{machine}`పై కొలిచినది{version}."
     ),
     "serving.bench_version": ", vLLM {version}",
     "serving.bench_table": (
