@@ -20,7 +20,7 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 THEME = gr.themes.Default()
 CSS = (ASSETS / "style.css").read_text(encoding="utf-8")
 GRADIO_CHROME_JS = (ASSETS / "gradio_chrome.js").read_text(encoding="utf-8")
-# Gradio's own words that its gr.I18n cannot translate (locales/page.py: "page.gradio.<word>").
+# Gradio's own words that its gr.I18n cannot put in Telugu (locales/page.py: "page.gradio.<word>").
 GRADIO_CHROME_WORDS = ("error", "warning", "info", "success", "processing", "queue", "close", "complete")
 
 # Every setting the server is started with, in one place: each language's mount gets the same.
@@ -46,8 +46,8 @@ def language_settings(lang: str) -> dict:
     """The mount settings of one language's page: on a page not in English, a <head> script that puts
     Gradio's own words (a pop-up's "Error", the status line's "processing") into that language.
 
-    Gradio's gr.I18n does not fit: its frontend picks a locale only among the languages it ships
-    (no Telugu) by the browser's language, not by the page, and these words are not in its tables.
+    Gradio's gr.I18n does not fit: its frontend picks a table only among the languages it ships (no
+    Telugu), by the browser's language, not by the page; and some of these words are in no table.
     """
     if lang == i18n.DEFAULT_LANGUAGE:
         return {}

@@ -60,7 +60,7 @@ ALLOWED = [
     L + r"(?:top|min)-[kp]" + R,  # the sampling settings, as every engine's API names them
     r"(?<![A-Za-z])(?:ms|s|GB|GiB|MB|MiB|B|M|k|x|log|p\d*|n|N|T|max|min|div)" + R,  # units, variables
     r"[A-Z][a-z]+ et al\.",  # a cited paper's authors
-    r"[\w.-]+\.(?:json|py|md|gguf)" + R + r"|/v1\S*",  # file names and API paths
+    r"[A-Za-z_][\w-]*(?:\.\w+)+|/v1\S*",  # dotted names (config.json, a tensor's name) and API paths
 ]
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 
