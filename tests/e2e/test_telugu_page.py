@@ -31,14 +31,15 @@ SKIP = (
 )
 # The whole page in view (the open tab and what is around it), a chart's text too: [where, text] per
 # block of text (a paragraph, a cell, a label: its pieces joined, so a gloss split by markup is one),
-# where = the id of the nearest element that has one.
+# where = the id of the nearest element that has one. Text marked as another language is left out (the
+# switch names English in English); Gradio's footer too (its own links, not part of the lesson).
 VISIBLE_TEXTS = """skip => {
     const blocks = new Map();
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     while (walker.nextNode()) {
         const node = walker.currentNode, el = node.parentElement;
         if (!el || !node.textContent.trim() || el.closest(skip)) continue;
-        if (el.closest('script, style, footer, [lang]:not([lang=te])')) continue;
+        if (el.closest('script, style, footer, body [lang]:not([lang=te])')) continue;
         if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) continue;
         const block = el.closest('p, li, td, th, h1, h2, h3, h4, h5, h6, label, button, text, [id]') || el;
         blocks.set(block, (blocks.get(block) || '') + ' ' + node.textContent);
