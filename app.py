@@ -19,6 +19,9 @@ from playground.ui.gradio_internals import calm_queue, end_streams
 ASSETS = Path(__file__).resolve().parent / "assets"
 THEME = gr.themes.Default()
 CSS = (ASSETS / "style.css").read_text(encoding="utf-8")
+GRADIO_CHROME_JS = (ASSETS / "gradio_chrome.js").read_text(encoding="utf-8")
+# Gradio's own words that its gr.I18n cannot put in Telugu (locales/page.py: "page.gradio.<word>").
+GRADIO_CHROME_WORDS = ("error", "warning", "info", "success", "processing", "queue", "close", "complete")
 
 # Every setting the server is started with, in one place: each language's mount gets the same.
 MOUNT_SETTINGS = {"theme": THEME, "css": CSS, "show_error": False}
@@ -37,6 +40,19 @@ def model_line(runner) -> str:
         dtype=runner.dtype_name,
         device=runner.device.type,
     )
+
+
+def language_settings(lang: str) -> dict:
+    """The mount settings of one language's page: on a page not in English, a <head> script that puts
+    Gradio's own words (a pop-up's "Error", the status line's "processing") into that language.
+
+    Gradio's gr.I18n does not fit: its frontend picks a table only among the languages it ships (no
+    Telugu), by the browser's language, not by the page; and some of these words are in no table.
+    """
+    if lang == i18n.DEFAULT_LANGUAGE:
+        return {}
+    words = {word: t(f"page.gradio.{word}", lang=lang) for word in GRADIO_CHROME_WORDS}
+    return {"head": html.gradio_chrome(GRADIO_CHROME_JS, {**words, "lang": lang})}
 
 
 def language_switch() -> str:
@@ -99,6 +115,7 @@ def create_app(runner, server_name: str = "127.0.0.1", server_port: int = 7860) 
             server_name=server_name,
             server_port=server_port,
             **MOUNT_SETTINGS,
+            **language_settings(lang),
             **server_settings(keeper),
         )
     app.add_middleware(web.LanguageRouter)

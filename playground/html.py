@@ -5,6 +5,7 @@ Every piece of user text is escaped here, so a prompt cannot inject markup into 
 
 from __future__ import annotations
 
+import json
 from html import escape
 
 from playground import config
@@ -60,14 +61,26 @@ def _chip(token: dict, index: int, show_ids: bool) -> str:
     return f'<span class="{" ".join(classes)}" {_tip_attrs(tip)}>{chip}{_tip(tip)}</span>'
 
 
-def _group_tooltip(chars: str, tokens: list[dict]) -> str:
+def _group_tooltip(chars: str, size: int) -> str:
     codes = " ".join(f"U+{ord(ch):04X}" for ch in chars)
     return t(
         "page.char_group",
         chars=chars,
         codes=codes,
         bytes=len(chars.encode("utf-8")),
-        tokens=len(tokens),
+        tokens=size,
+    )
+
+
+def _bracket(group: dict, size: int, chips: str) -> str:
+    """Chips under their character's bracket when they share a character's bytes, else as they are."""
+    if not group["chars"]:
+        return chips
+    tip = _group_tooltip(group["chars"], size)
+    label = escape(group.get("label") or group["chars"])
+    return (
+        f'<span class="pg-char" {_tip_attrs(tip)}><span class="pg-char-label">{label}</span>'
+        f'<span class="pg-char-tokens">{chips}</span>{_tip(tip)}</span>'
     )
 
 
@@ -87,15 +100,7 @@ def token_groups(groups: list[dict], show_ids: bool, limit: int | None = None, e
         shown = group["tokens"] if limit is None else group["tokens"][: limit - index]
         chips = "".join(_chip(token, index + offset, show_ids) for offset, token in enumerate(shown))
         index += len(shown)
-        if group["chars"]:
-            tip = _group_tooltip(group["chars"], group["tokens"])
-            label = escape(group.get("label") or group["chars"])
-            parts.append(
-                f'<span class="pg-char" {_tip_attrs(tip)}><span class="pg-char-label">{label}</span>'
-                f'<span class="pg-char-tokens">{chips}</span>{_tip(tip)}</span>'
-            )
-        else:
-            parts.append(chips)
+        parts.append(_bracket(group, len(group["tokens"]), chips))
         if shown and shown[-1]["label"].endswith("↵"):
             parts.append("<br>")
     more = ""
@@ -114,7 +119,7 @@ def comparison(rows: list[dict], show_ids: bool, limit: int) -> str:
     blocks = []
     for row in rows:
         head = (
-            f'<span class="pg-cmp-name">{escape(row["name"])}</span> '
+            f'<span class="pg-cmp-name">{escape(row.get("label", row["name"]))}</span> '
             f'<span class="pg-cmp-note">{escape(row["note"])}</span>'
         )
         if row.get("tokens") is None:
@@ -230,12 +235,19 @@ def head_grid(values: list[list[float]], scale_max: float, selected: tuple[int, 
 
 
 def attended_tokens(
-    labels: list[str], weights: list[float], skip_first: bool, next_label: str, next_prob: float
+    labels: list[str],
+    weights: list[float],
+    skip_first: bool,
+    next_label: str,
+    next_prob: float,
+    brackets: list[dict] | None = None,
 ) -> str:
     """The prompt's tokens shaded by the last position's attention, then the predicted token.
 
     With ``skip_first`` the shading is scaled without position 0 (the attention sink), so the
-    rest stays visible; the tooltips always give the true weights.
+    rest stays visible; the tooltips always give the true weights. ``brackets``
+    (``tokens.prompt_brackets``): tokens that share a character's bytes are drawn under one bracket
+    labelled with it, as in the tokenizer's view; None draws every token on its own.
     """
     shaded = weights[1:] if skip_first and len(weights) > 1 else weights
     top = max(shaded, default=0.0) or 1.0
@@ -249,8 +261,14 @@ def attended_tokens(
             f'<span class="pg-label">{escape(label) or "&nbsp;"}</span>'
             f'<span class="pg-id">{weight:.2f}</span>{_tip(tip)}</span>'
         )
+    if brackets is None or sum(group["size"] for group in brackets) != len(chips):
+        brackets = [{"chars": "", "size": 1}] * len(chips)
+    parts, start = [], 0
+    for group in brackets:
+        parts.append(_bracket(group, group["size"], "".join(chips[start : start + group["size"]])))
+        start += group["size"]
     arrow = escape(t("attention.predicts", token=next_label, prob=next_prob))
-    return f'<div class="pg-tokens pg-attended">{"".join(chips)}<span class="pg-next">{arrow}</span></div>'
+    return f'<div class="pg-tokens pg-attended">{"".join(parts)}<span class="pg-next">{arrow}</span></div>'
 
 
 def fork_branches(shared: list[str], branches: list[dict], first_difference: int | None) -> str:
@@ -304,6 +322,13 @@ def writing_step(labels: list[str], weights: list[float], prompt_length: int, pr
         f'<div class="pg-kv-label">{cache}</div>'
         f'<div class="pg-tokens pg-writing">{"".join(chips)}<span class="pg-next">{arrow}</span></div>'
     )
+
+
+def gradio_chrome(script: str, words: dict[str, str]) -> str:
+    """A page's <head> script putting Gradio's own English words into the page's language
+    (assets/gradio_chrome.js); ``words`` become its ``WORDS`` (JSON with ASCII escapes: nothing in
+    them can close the script element)."""
+    return f"<script>(() => {{\nconst WORDS = {json.dumps(words)};\n{script}}})();</script>"
 
 
 def language_switch(current: str, languages: dict[str, str], label: str, titles: dict[str, str]) -> str:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from playground import config
+from playground.i18n import t
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,13 @@ TOKENIZERS: dict[str, TokenizerSpec] = {
         ),
     ]
 }
+
+
+def tokenizer_label(name: str) -> str:
+    """What the page calls tokenizer ``name``: words in its language for the model's, the bytes and
+    the characters; a Hub tokenizer by its own name."""
+    spec = TOKENIZERS[name]
+    return name if spec.kind == "hub" else t(f"tokenizer.choice.{spec.kind}")
 
 
 @dataclass(frozen=True)

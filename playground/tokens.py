@@ -467,6 +467,20 @@ def token_view(result: TokenizeResult) -> list[dict]:
     ]
 
 
+def prompt_brackets(runner, prompt: str, chat: bool = False) -> list[dict]:
+    """The character groups of the prompt's tokens as the model sees them (``chat``: in the chat
+    template), without the tokens: [{"chars", "label", "size": tokens in the group}], in order, one
+    token per size unit. A view that draws its own chips (attention weights) brackets them with it."""
+    prompt, _ = sanitize(prompt)
+    enc = runner.tokenize(prompt, chat=chat)
+    special_ids = {i for i, s in zip(enc.ids, enc.special, strict=False) if s}
+    spans = spans_from_ids(runner.tokenizer, enc.text, enc.ids, enc.offsets, special_ids)
+    return [
+        {"chars": chars, "label": drawable(chars), "size": len(run)}
+        for chars, run in character_groups(enc.text, spans)
+    ]
+
+
 def token_label(tokenizer, token_id: int) -> str:
     """A single token's readable text (␣ for a space, ‹hex› for part of a character)."""
     piece = tokenizer.convert_ids_to_tokens(int(token_id))

@@ -37,7 +37,7 @@ def test_the_figures_are_shown_with_when_and_where_in_both_languages(tmp_path):
     assert "no web server" not in english  # the in-process path was not measured: no row
     with i18n.use("te"):
         telugu = serving_ui.benchmark_figures(loaded)
-    assert telugu != english and "55.0 టోకెన్లు/s" in telugu and "2026-12-01" in telugu
+    assert telugu != english and "55.0 టోకెన్‌లు/s" in telugu and "2026-12-01" in telugu
 
 
 def test_without_figures_the_tab_says_how_to_make_them(tmp_path):

@@ -21,11 +21,11 @@ def ids_of(state) -> list[int]:
 @pytest.mark.parametrize(
     ("prefix", "english", "telugu"),
     [
-        ([5, -1], "entry 1 (-1) is not a token id", "1వ అంశం (-1) టోకెన్ id కాదు"),
+        ([5, -1], "entry 1 (-1) is not a token id", "1వ అంశం (-1) టోకెన్ ఐడీ కాదు"),
         ([49152], "from 0 to 49151", "0 నుండి 49151"),
-        ([1.5], "is not a token id", "టోకెన్ id కాదు"),
-        (["7"], "is not a token id", "టోకెన్ id కాదు"),
-        ([True], "is not a token id", "టోకెన్ id కాదు"),
+        ([1.5], "is not a token id", "టోకెన్ ఐడీ కాదు"),
+        (["7"], "is not a token id", "టోకెన్ ఐడీ కాదు"),
+        ([True], "is not a token id", "టోకెన్ ఐడీ కాదు"),
     ],
 )
 def test_prefix_entries_must_be_vocabulary_ids(prefix, english, telugu):

@@ -39,7 +39,7 @@ def test_distinct_bigrams_is_the_share_of_distinct_word_pairs():
         ({"num_samples": float("nan")}, "whole number", "పూర్ణ సంఖ్య"),
         ({"num_beams": config.MAX_BEAMS + 1}, "number of beams", "బీమ్‌ల సంఖ్య"),
         ({"num_beams": 2.5}, "whole number", "పూర్ణ సంఖ్య"),
-        ({"max_new_tokens": config.MAX_COMPARE_NEW_TOKENS + 1}, "Max new tokens", "గరిష్ట కొత్త టోకెన్లు"),
+        ({"max_new_tokens": config.MAX_COMPARE_NEW_TOKENS + 1}, "Max new tokens", "గరిష్ట కొత్త టోకెన్‌లు"),
         ({"engine": "tgi"}, "Unknown engine", "తెలియని ఇంజిన్"),
     ],
 )
@@ -92,7 +92,9 @@ def test_at_the_sections_first_length_the_strategies_differ_in_variety(real_runn
     from playground.ui.beam import DEFAULT_PROMPT
 
     ids = real_runner.tokenize(DEFAULT_PROMPT).ids
-    params = strategies.CompareParams(max_new_tokens=config.SECTION_COMPARE_NEW_TOKENS, num_beams=3).validate()
+    params = strategies.CompareParams(
+        max_new_tokens=config.SECTION_COMPARE_NEW_TOKENS, num_beams=3
+    ).validate()
     points = strategies.compare(real_runner, ids, params).points()
     assert min(p["distinct_bigrams"] for p in points) < 1
 

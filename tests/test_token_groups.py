@@ -60,3 +60,20 @@ def test_invisible_and_combining_characters_get_drawable_labels():
     assert tokens.drawable("ె") == "◌ె"
     assert tokens.drawable("\u200d") == "U+200D"
     assert tokens.drawable("త") == "త"
+
+
+@pytest.mark.parametrize("chat", [False, True])
+def test_the_attention_view_brackets_a_telugu_letter_as_the_tokenizer_view_does(tiny_runner, chat):
+    import re
+
+    from playground.ui import attention as attention_ui
+
+    text = "తెలుగు 👍🏽"
+    state = attention_ui.maps_for(tiny_runner, text, chat)
+    _, attended, _ = attention_ui.draw(tiny_runner, state, 0, 0, True, "last_focus")
+    result = tokens.chat_view(tiny_runner, text) if chat else tokens.tokenize(tiny_runner, text)
+    tokenizer_view = html.token_groups(tokens.token_view(result), show_ids=False)
+    label = re.compile(r'class="pg-char-label">([^<]*)<')
+    assert label.findall(attended) == label.findall(tokenizer_view)
+    assert label.findall(attended)[:2] == ["త", "◌ె"]
+    assert attended.count('class="pg-tok pg-attn"') == len(state.labels)  # every token still drawn once

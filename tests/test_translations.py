@@ -28,7 +28,7 @@ def test_telugu_summaries_fill_every_placeholder_with_western_digits():
     stats = i18n.t(
         "tokenizer.stats", lang="te", tokens=3, chars=9, bytes=27, chars_per_token=3.0, bytes_per_token=9.0
     )
-    assert "**27** UTF-8 బైట్లు" in stats and "**3.00**" in stats
+    assert "**27** UTF-8 బైట్‌లు" in stats and "**3.00**" in stats
 
 
 def test_explanations_with_latex_keep_single_braces_after_formatting():
@@ -44,7 +44,7 @@ def test_partial_byte_notes_follow_the_language():
     assert spans[1].note == "byte 2 of 3 of 'త' U+0C24"
     with i18n.use("te"):
         spans = tokens.byte_spans("త")
-    assert spans[1].note == "'త' U+0C24 లోని 3 బైట్లలో 2వ బైట్"
+    assert spans[1].note == "'త' U+0C24 లోని 3 బైట్‌లలో 2వ బైట్"
 
 
 def test_chart_legends_and_hover_text_are_telugu_on_a_telugu_page():
@@ -66,9 +66,9 @@ def test_chart_legends_and_hover_text_are_telugu_on_a_telugu_page():
               "tokens_per_char": 3.0, "tokens_vs_english": 4.5}]
         )  # fmt: skip
     names = {trace.name for trace in fig.data}
-    assert {"కత్తిరించినవి", "బీమ్లు", "ఉత్తమమైనది", "పూర్తయినవి", "ప్రాంప్ట్"} <= names
-    beams = next(trace for trace in fig.data if trace.name == "బీమ్లు" and trace.mode == "markers+text")
-    assert beams.customdata[0][2] == "బీమ్గా ఉంచినది"
+    assert {"కత్తిరించినవి", "బీమ్‌లు", "ఉత్తమమైనది", "పూర్తయినవి", "ప్రాంప్ట్"} <= names
+    beams = next(trace for trace in fig.data if trace.name == "బీమ్‌లు" and trace.mode == "markers+text")
+    assert beams.customdata[0][2] == "బీమ్‌గా ఉంచినది"
     assert "%{customdata[1]:.3f}" in beams.hovertemplate and _has_telugu(beams.hovertemplate)
     assert list(cost.data[0].x) == ["తెలుగు"]
     assert "%{y:.2f}" in cost.data[0].hovertemplate and _has_telugu(cost.data[0].hovertemplate)

@@ -13,7 +13,7 @@ EN = {
 TE = {
     "app.title": "LLM ఇన్ఫరెన్స్ ప్లేగ్రౌండ్",
     "app.tagline": "ఒక భాషా మోడల్ టెక్స్ట్‌ను ఉత్పత్తి చేసేటప్పుడు నిజంగా ఏం చేస్తుందో ఇక్కడ చూడండి. ఇక్కడి ప్రతి చిత్రం ఒకే ఒక నిజమైన మోడల్ నుండి వస్తుంది, అది ఈ మెషీన్‌పైనే ఇప్పుడు నడుస్తోంది.",
-    "app.model_line": "**మోడల్:** {name} · {source} నుండి {seconds:.1f} సెకన్లలో లోడ్ అయింది · {params:,} పారామితులు · {device} పై {dtype}",
+    "app.model_line": "**మోడల్:** {name} · {source} నుండి {seconds:.1f} సెకన్‌లలో లోడ్ అయింది · {params:,} పారామితులు · {device} పై {dtype}",
     "source.env": "PLAYGROUND_MODEL సూచించిన ఫోల్డర్ ({location})",
     "source.cache": "ఈ మెషీన్‌పై ఉన్న ఆఫ్‌లైన్ కాపీ, మోడల్ GGUF నుండి ఒక్కసారి కన్వర్ట్ చేసినది",
     "source.hub": "Hugging Face Hub ({location})",

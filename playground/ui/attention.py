@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from playground import attention, charts, config, html
+from playground import attention, charts, config, html, tokens
 from playground.api import endpoints as api
 from playground.api.params import LAYER
 from playground.i18n import t
@@ -45,6 +45,7 @@ class AttentionState:
     chat: bool
     maps: attention.AttentionMaps
     labels: list[str]  # (T,) readable tokens
+    brackets: list[dict]  # the tokens' character groups (tokens.prompt_brackets), sizes summing to T
     summary: dict  # metric -> (layers, heads) values for the grid
 
 
@@ -52,7 +53,8 @@ def maps_for(runner, prompt: str, chat: bool) -> AttentionState:
     ids = encode_prompt(runner, prompt, chat)
     maps = attention.attention_maps(runner, ids)
     labels = [runner.token_label(i) for i in ids]
-    return AttentionState(prompt, chat, maps, labels, attention.head_summary(maps.weights))
+    brackets = tokens.prompt_brackets(runner, prompt, chat)
+    return AttentionState(prompt, chat, maps, labels, brackets, attention.head_summary(maps.weights))
 
 
 def compute(runner, prompt: str, chat: bool) -> AttentionState | None:
@@ -91,7 +93,9 @@ def draw(runner, state: AttentionState | None, layer: int, head: int, skip_first
     title = t("attention.heatmap_title", layer=layer, head=_head_name(head))
     heatmap = charts.attention_heatmap(labels, attention.masked_rows(matrix), title)
     next_label = runner.token_label(maps.next_token_id)
-    attended = html.attended_tokens(labels, matrix[-1].tolist(), skip_first, next_label, maps.next_token_prob)
+    attended = html.attended_tokens(
+        labels, matrix[-1].tolist(), skip_first, next_label, maps.next_token_prob, state.brackets
+    )
     values = state.summary[metric]
     scale = attention.max_entropy_bits(len(labels)) if metric == "entropy" else 1.0
     selected = (layer, head) if head != attention.MEAN_HEAD else (-1, -1)

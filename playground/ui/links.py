@@ -344,6 +344,7 @@ def copy_control() -> None:
     with gr.Row(elem_id="link-row", equal_height=True):
         button = gr.Button(t("link.copy"), size="sm", elem_id="link-copy", scale=0, min_width=160)
         box = gr.Textbox(
+            label=t("link.box"),
             show_label=False,
             interactive=False,
             placeholder=t("link.placeholder"),

@@ -58,7 +58,13 @@ def compare(runner, text: str, names: list[str], show_ids: bool) -> str:
     """One row per chosen tokenizer; a Hub tokenizer that is not available offline says so."""
     rows = []
     for name in names:
-        row = {"name": name, "note": t(models.TOKENIZERS[name].note_key), "tokens": None, "error": ""}
+        row = {
+            "name": name,
+            "label": models.tokenizer_label(name),
+            "note": t(models.TOKENIZERS[name].note_key),
+            "tokens": None,
+            "error": "",
+        }
         try:
             row["tokens"] = tokens.token_view(tokens.tokenize(runner, text, name))
         except tokens.TokenizerUnavailable:
@@ -113,7 +119,7 @@ def _tokens_section(runner, c: SimpleNamespace, text: str) -> None:
 def _compare_section(runner, c: SimpleNamespace, text: str) -> None:
     gr.Markdown(f"#### {t('tokenizer.compare_heading')}")
     c.compare_choice = gr.CheckboxGroup(
-        choices=list(models.TOKENIZERS),
+        choices=[(models.tokenizer_label(name), name) for name in models.TOKENIZERS],
         value=DEFAULT_COMPARE,
         label=t("tokenizer.compare_choice"),
         elem_id="tok-compare-choice",
