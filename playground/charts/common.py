@@ -21,9 +21,12 @@ TITLE_LINE_PX = 22
 
 
 def wrap(text: str, width: int = TITLE_CHARS) -> str:
-    """``text`` broken into lines (plotly's ``<br>``) of at most ``width`` characters, between words."""
+    """``text`` broken into lines (plotly's ``<br>``) of at most ``width`` characters, between words.
+
+    Each line but the last keeps the space it ended at: the SVG's text (what a screen reader or a copy
+    reads) stays the words of ``text``, not two words run together at every break."""
     lines = textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
-    return "<br>".join(lines) or text
+    return " <br>".join(lines) or text
 
 
 def title(text: str) -> dict:

@@ -43,7 +43,7 @@ def sampling_pipeline(view: dict) -> go.Figure:
             lines.append(t("engines.counted", scope=scope, count=stage["counted"]))
         parts = [wrap(part, PANEL_CHARS) for line in lines for part in line.split(" · ")]
         name = wrap(t(f"chart.stage.{stage['name']}"), PANEL_CHARS)
-        return f'{name}<br><span style="color:#555">{"<br>".join(parts)}</span>'
+        return f'{name} <br><span style="color:#555">{" <br>".join(parts)}</span>'
 
     titles = [title(s) for s in stages]
     titles.append(title({"name": "final", "kept": view["final_kept"], "entropy": view["final_entropy"]}))
