@@ -58,8 +58,8 @@ def test_language_cost_chart_draws_both_measures_per_language():
         },
     ]
     fig = charts.language_cost(rows)
-    assert [list(trace.x) for trace in fig.data] == [["English", "Telugu"]] * 2
-    assert list(fig.data[1].y) == [1.0, 12.0]
+    assert [list(trace.y) for trace in fig.data] == [["English", "Telugu"]] * 2
+    assert list(fig.data[1].x) == [1.0, 12.0]
     assert list(fig.data[1].text) == ["×1.0", "×12.0"]
 
 
@@ -100,7 +100,7 @@ def test_pipeline_chart_has_a_panel_per_stage_greys_cuts_and_marks_the_sample():
     assert list(fig.data[3].marker.color) == [charts.BLUE, charts.BLUE, charts.GREY]
     assert fig.data[3].text[2] == "cut"
     assert list(fig.data[6].marker.color) == [charts.BLUE, charts.ORANGE, charts.BLUE]
-    titles = [a.text for a in fig.layout.annotations]
+    titles = [a.text.replace("<br>", "") for a in fig.layout.annotations]  # lines wrapped to a panel
     assert titles[0].startswith("Raw logits") and titles[-1].startswith("Final probabilities")
-    assert "2 kept · 0.88 bits" in titles[-1]
+    assert "2 kept 0.88 bits" in titles[-1] and "<sup>" not in titles[-1]
     assert list(fig.layout.yaxis.ticktext) == ["␣Paris", "␣the", "␣London"]

@@ -70,8 +70,8 @@ def test_chart_legends_and_hover_text_are_telugu_on_a_telugu_page():
     beams = next(trace for trace in fig.data if trace.name == "బీమ్‌లు" and trace.mode == "markers+text")
     assert beams.customdata[0][2] == "బీమ్‌గా ఉంచినది"
     assert "%{customdata[1]:.3f}" in beams.hovertemplate and _has_telugu(beams.hovertemplate)
-    assert list(cost.data[0].x) == ["తెలుగు"]
-    assert "%{y:.2f}" in cost.data[0].hovertemplate and _has_telugu(cost.data[0].hovertemplate)
+    assert list(cost.data[0].y) == ["తెలుగు"]
+    assert "%{x:.2f}" in cost.data[0].hovertemplate and _has_telugu(cost.data[0].hovertemplate)
 
 
 def _markdown(demo: gr.Blocks) -> str:

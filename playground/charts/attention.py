@@ -5,7 +5,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from playground.charts.common import _fast_figure
+from playground.charts.common import TITLE_LINE_PX, _fast_figure, title_lines
+from playground.charts.common import title as chart_title
 from playground.i18n import t
 
 
@@ -26,17 +27,19 @@ def attention_heatmap(labels: list[str], rows: list[list[float | None]], title: 
             "zmax": 1,
             "hoverongaps": False,
             "hovertemplate": "%{customdata[0]} → %{customdata[1]}: %{z:.3f}<extra></extra>",
-            "colorbar": {"title": {"text": t("chart.attn_weight")}},
+            # The colorbar's title on its side: on top it runs into the "1" of a narrow figure.
+            "colorbar": {"title": {"text": t("chart.attn_weight"), "side": "right"}, "thickness": 12},
         }
     ]
     axis = {"tickvals": positions, "ticktext": ticks, "tickfont": {"family": "monospace", "size": 10}}
+    extra = TITLE_LINE_PX * (title_lines(title) - 1)
     size = 220 + 18 * len(labels)
     layout = {
-        "title": {"text": title},
-        "height": min(size, 900),
-        "margin": {"l": 110, "r": 20, "t": 60, "b": 110},
+        "title": chart_title(title),
+        "height": min(size, 900) + extra,
+        "margin": {"l": 110, "r": 20, "t": 60 + extra, "b": 110},
         "template": pio.templates["plotly_white"],
-        "xaxis": axis | {"title": {"text": t("chart.attn_key")}, "side": "bottom", "tickangle": -60},
+        "xaxis": axis | {"title": {"text": t("chart.attn_key")}, "side": "bottom", "tickangle": -90},
         "yaxis": axis | {"title": {"text": t("chart.attn_query")}, "autorange": "reversed"},
     }
     return _fast_figure(data, layout)

@@ -80,7 +80,7 @@ def beam_tree(view: dict) -> go.Figure:
                 "colorscale": "Viridis",
                 "size": 10,
                 "showscale": True,
-                "colorbar": {"title": {"text": t("chart.beam_score")}},
+                "colorbar": {"title": {"text": t("chart.beam_score"), "side": "right"}},
             },
             t("chart.beam.beams"),
         ),

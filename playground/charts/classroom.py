@@ -63,6 +63,6 @@ def class_reveal(reveal: dict, numbers: bool) -> go.Figure:
         "barmode": "group",
         "xaxis": {"title": {"text": t("chart.class.share")}, "tickformat": ".0%", "rangemode": "tozero"},
         "yaxis": {"autorange": "reversed", "automargin": True, "type": "category"},
-        "margin": {"l": 20, "r": 20, "t": 60, "b": 50},
     }
+    layout["margin"] |= {"l": 20}
     return _fast_figure(data, layout)

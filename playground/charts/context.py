@@ -18,7 +18,7 @@ def sweep_time(rows: list[dict], log_axes: bool) -> go.Figure:
         _line(x, [r["decode_s_per_token_no_cache"] * 1000 for r in rows], t("chart.decode_no_cache"), PURPLE),
         _line(x, [r["decode_s_per_token"] * 1000 for r in rows], t("chart.decode_cache"), BLUE),
     ]
-    axis = {"type": "log"} if log_axes else {"rangemode": "tozero"}
+    axis = {"type": "log", "dtick": 1} if log_axes else {"rangemode": "tozero"}
     layout = _base_layout(t("chart.sweep_time_title"))
     layout |= {
         "xaxis": axis | {"title": {"text": t("chart.context_tokens")}},
@@ -45,7 +45,7 @@ def sweep_memory(rows: list[dict], log_axes: bool) -> go.Figure:
             x, [r["attention_score_bytes_per_layer"] / mib for r in rows], t("chart.attention_scores"), PURPLE
         ),
     ]
-    axis = {"type": "log"} if log_axes else {"rangemode": "tozero"}
+    axis = {"type": "log", "dtick": 1} if log_axes else {"rangemode": "tozero"}
     layout = _base_layout(t("chart.sweep_memory_title"))
     layout |= {
         "xaxis": axis | {"title": {"text": t("chart.context_tokens")}},
@@ -85,8 +85,9 @@ def projection(rows: list[dict], gpus: list[dict]) -> go.Figure:
         data.append(line)
     layout = _base_layout(t("chart.projection_title"), height=460)
     layout |= {
-        "xaxis": {"type": "log", "title": {"text": t("chart.context_tokens")}},
-        "yaxis": {"type": "log", "title": {"text": "GiB"}},
+        # Decades only: plotly draws the 2s and 5s between them at 9 px.
+        "xaxis": {"type": "log", "dtick": 1, "title": {"text": t("chart.context_tokens")}},
+        "yaxis": {"type": "log", "dtick": 1, "title": {"text": "GiB"}},
         "shapes": [
             {
                 "type": "line",
@@ -108,7 +109,7 @@ def projection(rows: list[dict], gpus: list[dict]) -> go.Figure:
                 "showarrow": False,
                 "xanchor": "left",
                 "yanchor": "bottom",
-                "font": {"size": 10, "color": "#777"},
+                "font": {"size": 11, "color": "#777"},
             }
             for g in gpus
         ],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from playground.charts.common import BLUE, GREY, ORANGE, _base_layout, _fast_figure, _line
+from playground.charts.common import BLUE, GREY, ORANGE, _base_layout, _fast_figure, _line, outside_labels
 from playground.i18n import t
 
 
@@ -23,12 +23,12 @@ def embedding_strips(labels: list[str], vectors: list[list[float]], scale: float
             "zmax": scale,
             "customdata": [[ticks[i]] * len(vectors[i]) for i in rows],
             "hovertemplate": "%{customdata}<br>" + t("inside.dimension") + " %{x}: %{z:.4f}<extra></extra>",
-            "colorbar": {"title": {"text": t("inside.value")}, "thickness": 12},
+            "colorbar": {"title": {"text": t("inside.value"), "side": "right"}, "thickness": 12},
         }
     ]
     layout = _base_layout(title, height=min(120 + 22 * len(labels), 900))
+    layout["margin"] |= {"l": 110, "r": 20, "b": 40}
     layout |= {
-        "margin": {"l": 110, "r": 20, "t": 50, "b": 40},
         "xaxis": {"title": {"text": t("inside.dimension")}},
         "yaxis": {
             "tickvals": rows,
@@ -43,6 +43,7 @@ def embedding_strips(labels: list[str], vectors: list[list[float]], scale: float
 def embedding_neighbours(rows: list[dict], title: str) -> go.Figure:
     """Horizontal bars: each neighbour's cosine similarity, the closest on top. Row: token, id, cosine."""
     names = [f"{r['token']} ·{r['id']}" for r in rows]
+    labels = outside_labels([r["cosine"] for r in rows], room=0.3)
     data = [
         {
             "type": "bar",
@@ -51,15 +52,14 @@ def embedding_neighbours(rows: list[dict], title: str) -> go.Figure:
             "y": names,
             "marker": {"color": BLUE},
             "text": [f"{r['cosine']:.3f}" for r in rows],
-            "textposition": "outside",
-            "cliponaxis": False,
             "hovertemplate": "%{y}: %{x:.4f}<extra></extra>",
         }
+        | labels["trace"]
     ]
     layout = _base_layout(title, height=120 + 24 * len(rows))
+    layout["margin"] |= {"l": 130, "r": 20, "b": 40}
     layout |= {
-        "margin": {"l": 130, "r": 50, "t": 50, "b": 40},
-        "xaxis": {"title": {"text": t("inside.cosine")}, "range": [0, 1.08]},
+        "xaxis": {"title": {"text": t("inside.cosine")}, "range": labels["range"]},
         "yaxis": {"autorange": "reversed", "tickfont": {"family": "monospace"}},
         "showlegend": False,
     }
@@ -91,12 +91,13 @@ def lens_top_tokens(layers: list[dict], target_id: int, title: str) -> go.Figure
             "zmin": 0,
             "zmax": 1,
             "hovertemplate": "%{y}: %{text} %{z:.2%}<extra></extra>",
-            "colorbar": {"title": {"text": t("inside.prob")}, "thickness": 12},
+            # The colorbar's title on its side: on top it runs into the "1" of a narrow figure.
+            "colorbar": {"title": {"text": t("inside.prob"), "side": "right"}, "thickness": 12},
         }
     ]
     layout = _base_layout(title, height=140 + 20 * len(layers))
+    layout["margin"] |= {"l": 70, "r": 20, "b": 40}
     layout |= {
-        "margin": {"l": 70, "r": 20, "t": 50, "b": 40},
         "xaxis": {"tickvals": ranks, "ticktext": [t("inside.rank_n", rank=r) for r in ranks], "side": "top"},
         "yaxis": {"title": {"text": t("inside.layer_axis")}, "dtick": 1, "tickfont": {"size": 10}},
     }
@@ -114,18 +115,22 @@ def lens_target(layers: list[dict], title: str) -> go.Figure:
     ]
     layout = _base_layout(title)
     layout |= {
-        "xaxis": {"title": {"text": t("inside.layer_axis")}, "dtick": 2},
+        "xaxis": {
+            "title": {"text": t("inside.layer_axis")},
+            "nticks": 8,
+        },  # every 2nd of 30 overlaps on a phone
         "yaxis": {"title": {"text": t("inside.prob")}, "range": [0, 1], "tickformat": ".0%"},
         "yaxis2": {
             "title": {"text": t("inside.rank")},
             "type": "log",
+            "dtick": 1,  # decades only: plotly draws the 2s and 5s between them at 9 px
             "overlaying": "y",
             "side": "right",
             "autorange": "reversed",
             "showgrid": False,
         },
-        "margin": {"l": 70, "r": 70, "t": 60, "b": 50},
     }
+    layout["margin"] |= {"l": 70, "r": 70, "b": 50}
     return _fast_figure(data, layout)
 
 
@@ -154,7 +159,7 @@ def writing_attention(
             "hoverongaps": False,
             "customdata": [[[produced[k], ticks[j]] for j in keys] for k in range(len(shown))],
             "hovertemplate": "→ %{customdata[0]} · %{customdata[1]}: %{z:.3f}<extra></extra>",
-            "colorbar": {"title": {"text": t("inside.weight")}, "thickness": 12},
+            "colorbar": {"title": {"text": t("inside.weight"), "side": "right"}, "thickness": 12},
         }
     ]
     frame = {
@@ -174,14 +179,14 @@ def writing_attention(
         "line": {"color": GREY, "dash": "dot"},
     }
     layout = _base_layout(title, height=min(220 + 20 * len(rows) + 6 * width, 800))
+    layout["margin"] |= {"l": 110, "r": 20, "b": 110}
     layout |= {
-        "margin": {"l": 110, "r": 20, "t": 60, "b": 110},
         "shapes": [frame, prompt_edge],
         "xaxis": {
             "title": {"text": t("inside.key_axis")},
             "tickvals": keys[:read],
             "ticktext": ticks[:read],
-            "tickangle": -60,
+            "tickangle": -90,
             "range": [-0.5, width - 0.5],
             "tickfont": {"family": "monospace", "size": 10},
         },

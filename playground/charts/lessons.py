@@ -41,7 +41,7 @@ def weight_histogram(matrix: dict) -> go.Figure:
         "barmode": "overlay",
         "bargap": 0,
         "xaxis": {"title": {"text": t("chart.quant.value")}},
-        "yaxis": {"type": "log", "title": {"text": t("chart.quant.count")}},
+        "yaxis": {"type": "log", "dtick": 1, "title": {"text": t("chart.quant.count")}},
     }
     return _fast_figure(data, layout)
 

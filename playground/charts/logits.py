@@ -5,7 +5,17 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from playground.charts.common import BLUE, GREY, ORANGE, _fast_figure
+from playground.charts.common import (
+    BLUE,
+    GREY,
+    ORANGE,
+    TITLE_LINE_PX,
+    _fast_figure,
+    outside_labels,
+    title_lines,
+    wrap,
+)
+from playground.charts.common import title as title_dict
 from playground.i18n import t
 
 
@@ -23,19 +33,24 @@ def sampling_pipeline(view: dict) -> go.Figure:
     width = (1 - gap * (panels - 1)) / panels
 
     def title(stage: dict) -> str:
-        name = stage["name"]
-        sub = t("chart.stage_sub", kept=stage["kept"], entropy=stage["entropy"])
+        # Lines of one size (a <sup> subtitle is drawn at 7 px), each part of the subtitle on a line of
+        # its own, wrapped to the panel's width, in grey.
+        lines = [t("chart.stage_sub", kept=stage["kept"], entropy=stage["entropy"])]
         if stage.get("off"):
-            sub = f"{t('engines.off')} · {sub}"
-        text = f"{t(f'chart.stage.{name}')}<br><sup>{sub}</sup>"
+            lines[0] = f"{t('engines.off')} · {lines[0]}"
         if stage.get("scope"):
             scope = t(stage["scope"], n=stage["window"])
-            text += f"<br><sup>{t('engines.counted', scope=scope, count=stage['counted'])}</sup>"
-        return text
+            lines.append(t("engines.counted", scope=scope, count=stage["counted"]))
+        parts = [wrap(part, PANEL_CHARS) for line in lines for part in line.split(" · ")]
+        name = wrap(t(f"chart.stage.{stage['name']}"), PANEL_CHARS)
+        return f'{name} <br><span style="color:#555">{" <br>".join(parts)}</span>'
 
     titles = [title(s) for s in stages]
     titles.append(title({"name": "final", "kept": view["final_kept"], "entropy": view["final_entropy"]}))
-    lines = max(title.count("<br>") for title in titles)
+    lines = max(title.count("<br>") for title in titles) + 1
+    extra = TITLE_LINE_PX * (title_lines(t("chart.pipeline_title")) - 1)
+    height = 70 + extra + 15 * lines + 24 * len(positions)
+    top = {"yref": "container", "y": 1 - (20 + extra / 2) / height}
 
     def bar(col: int, x, colours, text, hover: str, name: str) -> dict:
         return {
@@ -48,6 +63,8 @@ def sampling_pipeline(view: dict) -> go.Figure:
             "marker": {"color": colours},
             "text": text,
             "textposition": "auto",
+            "constraintext": "none",  # plotly shrinks a label to fit its bar: 6 px on a short one
+            "cliponaxis": False,
             "customdata": view["labels"],
             "hovertemplate": hover + f"<extra>{name}</extra>",
             "name": name,
@@ -76,10 +93,12 @@ def sampling_pipeline(view: dict) -> go.Figure:
     )
 
     layout = {
-        "title": {"text": t("chart.pipeline_title")},
+        # The title at the top (its middle placed: plotly misplaces a wrapped title anchored at its top),
+        # the panels' titles (15 px a line) between it and the bars.
+        "title": title_dict(t("chart.pipeline_title")) | top,
         "showlegend": False,
-        "height": 140 + 16 * lines + 24 * len(positions),
-        "margin": {"l": 90, "r": 10, "t": 80 + 16 * lines, "b": 10},
+        "height": height,
+        "margin": {"l": 90, "r": 10, "t": 50 + extra + 15 * lines, "b": 10},
         "template": pio.templates["plotly_white"],
         "yaxis": {
             "tickvals": positions,
@@ -87,6 +106,7 @@ def sampling_pipeline(view: dict) -> go.Figure:
             "autorange": "reversed",
             "tickfont": {"family": "monospace"},
             "anchor": "x",
+            "automargin": True,
         },
         "annotations": [],
     }
@@ -94,6 +114,7 @@ def sampling_pipeline(view: dict) -> go.Figure:
         left = (col - 1) * (width + gap)
         layout["xaxis" if col == 1 else f"xaxis{col}"] = {
             "domain": [left, left + width],
+            "range": outside_labels(data[col - 1]["x"])["range"],  # room for a short bar's label
             "showticklabels": False,
             "anchor": "y",
         }
@@ -107,11 +128,15 @@ def sampling_pipeline(view: dict) -> go.Figure:
                 "xanchor": "center",
                 "yanchor": "bottom",
                 "showarrow": False,
-                "font": {"size": 10},
+                "font": {"size": 11},
             }
         )
     return _fast_figure(data, layout)
 
+
+# The stage chart's panels are 105 px wide or more (assets/style.css gives the chart a minimum width and
+# scrolls it sideways on a phone): a title's line holds 17 characters of 11 px.
+PANEL_CHARS = 17
 
 ENGINE_COLOURS = ("#3b6fd8", "#e8833a", "#2e9d5b")  # transformers, vLLM, llama.cpp
 
@@ -134,19 +159,32 @@ def _probability_bars(labels: list[str], series: list[tuple[str, list[float], st
             "y": labels,
             "marker": {"color": colour},
             "text": [_percent(v) for v in values],
-            "textposition": "auto",
+            "textfont": {"size": 12},
             "hovertemplate": "%{y}: %{x:.4f}<extra>" + name + "</extra>",
         }
+        | outside_labels([])["trace"]
         for name, values, colour in series
     ]
+    largest = max((v for _, values, _ in series for v in values if v is not None), default=1.0)
     layout = {
-        "title": {"text": title},
+        "title": title_dict(title),
         "barmode": "group",
-        "height": 120 + 14 * len(series) * len(labels),
-        "margin": {"l": 90, "r": 10, "t": 80, "b": 40},
+        "bargap": 0.15,
+        # 20 px a bar: a 12 px label beside each without touching its neighbours'.
+        "height": 150 + 20 * len(series) * len(labels),
+        "margin": {"l": 90, "r": 10, "t": 100, "b": 40},
         "template": pio.templates["plotly_white"],
-        "yaxis": {"autorange": "reversed", "tickfont": {"family": "monospace"}, "type": "category"},
-        "xaxis": {"title": {"text": t("engines.probability")}, "tickformat": ".0%", "rangemode": "tozero"},
+        "yaxis": {
+            "autorange": "reversed",
+            "tickfont": {"family": "monospace"},
+            "type": "category",
+            "automargin": True,
+        },
+        "xaxis": {
+            "title": {"text": t("engines.probability")},
+            "tickformat": ".0%",
+            "range": outside_labels([largest])["range"],
+        },
         "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
     }
     return _fast_figure(data, layout)
