@@ -39,6 +39,7 @@ EN = {
     "logits.col.prob": "probability",
     "logits.col.alternatives": "top alternatives",
     "logits.tooltip": "p = {prob:.1%}",
+    "logits.progress": "Sending the prompt to the batch...",
 }
 
 TE = {
@@ -80,4 +81,5 @@ TE = {
     "logits.col.prob": "సంభావ్యత",
     "logits.col.alternatives": "అగ్ర ప్రత్యామ్నాయాలు",
     "logits.tooltip": "p = {prob:.1%}",
+    "logits.progress": "ప్రాంప్ట్‌ను బ్యాచ్‌కు పంపుతోంది...",
 }
