@@ -157,7 +157,7 @@ def long_action(button: gr.Button, fn, *, inputs, outputs, status, doing: str, *
     language); ``fn`` then runs with ``event``'s pool. A ``fn`` that streams (a generator) fills
     ``outputs`` itself, ``status`` among them; any other is run by ``reporting`` (it may take a
     ``report`` argument) and its results fill ``outputs`` after the status. The button comes back
-    when ``fn`` ends, after an error too; an error also clears the status. Returns the run's event.
+    when ``fn`` ends, after an error too (an error also clears the status). Returns the run's event.
     """
     streams = inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn)
     if not streams:
@@ -166,8 +166,9 @@ def long_action(button: gr.Button, fn, *, inputs, outputs, status, doing: str, *
     private = {"api_visibility": "private", "queue": False}
     start = button.click(partial(_busy, doing), outputs=[button, status], **private)
     run = start.then(fn, inputs=inputs, outputs=outputs, api_visibility="private", **event)
-    run.then(_ready, outputs=[button], **private)
-    run.failure(_cleared, outputs=[status], **private)
+    # After an error the button stayed disabled with ``then`` (seen in Chromium): each end brings it back.
+    run.success(_ready, outputs=[button], **private)
+    run.failure(_failed, outputs=[button, status], **private)
     return run
 
 
@@ -190,8 +191,8 @@ def _ready():
     return gr.update(interactive=True)
 
 
-def _cleared():
-    return ""
+def _failed():
+    return gr.update(interactive=True), ""
 
 
 def endpoint(fn, *bound):
