@@ -181,9 +181,10 @@ class Timeline:
         return len(self.token_ids) / total if total else 0.0
 
 
-def timeline(runner, prompt_ids: list[int], new_tokens: int, use_cache: bool) -> Timeline:
+def timeline(runner, prompt_ids: list[int], new_tokens: int, use_cache: bool, on_token=None) -> Timeline:
     """Greedy generation of ``new_tokens`` tokens, timing each forward pass (argmax only, so the
-    model's time is what is measured). Without the cache, step n runs all prompt + n tokens."""
+    model's time is what is measured). Without the cache, step n runs all prompt + n tokens.
+    ``on_token(n)``, when given, is called as the n-th token is chosen (a page shows how far)."""
     ids = list(prompt_ids)
     steps, sizes, generated = [], [], []
     if use_cache:
@@ -198,6 +199,8 @@ def timeline(runner, prompt_ids: list[int], new_tokens: int, use_cache: bool) ->
         token = int(logits.argmax())
         generated.append(token)
         ids.append(token)
+        if on_token is not None:
+            on_token(len(generated))
         if len(generated) == new_tokens:
             break
         if use_cache:

@@ -90,6 +90,19 @@ def first_difference(a, b) -> int | None:
     return None if len(a) == len(b) else min(len(a), len(b))
 
 
+def continuation_params(
+    runner, params: GenerationParams, original_ids, position: int, token_id: int
+) -> GenerationParams | None:
+    """The settings of the generation after the forced token, or None when nothing follows it (it
+    ends the sequence, or it uses up the original's token budget)."""
+    if not 0 <= position < len(original_ids):
+        raise ForkError("fork.error.position", position=position, count=len(original_ids))
+    prefix = check_prefix([*original_ids[:position], token_id], runner.vocab_size)
+    if prefix[-1] in runner.eos_token_ids or params.max_new_tokens <= len(prefix):
+        return None
+    return fork_params(params, prefix)
+
+
 def fork(
     runner,
     prompt_ids: list[int],
@@ -102,16 +115,14 @@ def fork(
 ) -> ForkResult:
     """Force ``token_id`` at ``position`` of a generation and continue it; ``generate(runner,
     prompt_ids, params) -> GenerationState`` is the decoding path (alone or the serving batch)."""
-    if not 0 <= position < len(original_ids):
-        raise ForkError("fork.error.position", position=position, count=len(original_ids))
     shared = list(original_ids[:position])
-    prefix = check_prefix([*shared, token_id], runner.vocab_size)
+    following = continuation_params(runner, params, original_ids, position, token_id)
     continuation: list[int] = []
     cached = 0
-    if prefix[-1] in runner.eos_token_ids:
+    if token_id in runner.eos_token_ids:
         stop_reason = "eos"  # nothing follows the end of the sequence
-    elif params.max_new_tokens > len(prefix):
-        state = generate(runner, prompt_ids, fork_params(params, prefix))
+    elif following is not None:
+        state = generate(runner, prompt_ids, following)
         continuation = [token.id for token in state.tokens]
         stop_reason, cached = state.stop_reason, state.cached_tokens
     else:
@@ -122,7 +133,7 @@ def fork(
         return Branch(tuple(ids), token_logprobs(runner, prompt_ids + shared, ids), text, stop)
 
     original = branch(list(original_ids[position:]), original_stop)
-    forked = branch([prefix[-1], *continuation], stop_reason)
+    forked = branch([int(token_id), *continuation], stop_reason)
     return ForkResult(
         position=position,
         shared_ids=tuple(shared),

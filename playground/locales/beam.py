@@ -26,6 +26,7 @@ EN = {
     "beam.col.sum": "sum log p",
     "beam.col.length": "tokens",
     "beam.greedy_row": "greedy",
+    "beam.progress": "Searching with the beams, and decoding greedily beside them...",
 }
 
 TE = {
@@ -54,4 +55,5 @@ TE = {
     "beam.col.sum": "log p మొత్తం",
     "beam.col.length": "టోకెన్‌లు",
     "beam.greedy_row": "గ్రీడీ",
+    "beam.progress": "బీమ్‌లతో సెర్చ్ చేస్తోంది, పక్కనే గ్రీడీ డీకోడింగ్ కూడా...",
 }

@@ -33,6 +33,7 @@ EN = {
     "context.col.fits": "fits on",
     "context.fits_none": "none of these",
     "context.beyond": " (beyond its context window)",
+    "context.progress.waiting": "Waiting for the model to be free: a timing runs alone...",
 }
 
 TE = {
@@ -68,4 +69,5 @@ TE = {
     "context.col.fits": "సరిపోయే GPU",
     "context.fits_none": "వీటిలో ఏదీ కాదు",
     "context.beyond": " (దాని కాంటెక్స్ట్ విండో దాటింది)",
+    "context.progress.waiting": "మోడల్ ఖాళీ అయ్యే వరకు ఎదురుచూస్తోంది: టైమింగ్ ఒంటరిగా నడుస్తుంది...",
 }

@@ -17,6 +17,11 @@ EN = {
     "decode.match_yes": "equal",
     "decode.match_no": "different",
     "decode.throughput_note": "{steps} decode steps per batch size, prefill excluded, measured on this machine.",
+    "decode.progress.waiting": "Waiting for the model to be free: a timing runs alone...",
+    "decode.progress.first": "the first run (KV cache on)",
+    "decode.progress.second": "the second run (KV cache off)",
+    "decode.progress.step": "Measuring {run}: token {step} of {steps}",
+    "decode.progress.throughput": "Measuring throughput at batch sizes {batches}...",
 }
 
 TE = {
@@ -36,4 +41,9 @@ TE = {
     "decode.match_yes": "సమానం",
     "decode.match_no": "వేరు",
     "decode.throughput_note": "ప్రతి బ్యాచ్ పరిమాణానికి {steps} డీకోడ్ దశలు, ప్రీఫిల్ మినహాయించి, ఈ మెషీన్‌పై కొలిచాం.",
+    "decode.progress.waiting": "మోడల్ ఖాళీ అయ్యే వరకు ఎదురుచూస్తోంది: టైమింగ్ ఒంటరిగా నడుస్తుంది...",
+    "decode.progress.first": "మొదటి రన్ (KV కాష్ ఆన్)",
+    "decode.progress.second": "రెండో రన్ (KV కాష్ ఆఫ్)",
+    "decode.progress.step": "{run} కొలుస్తోంది: {steps}లో టోకెన్ {step}",
+    "decode.progress.throughput": "బ్యాచ్ పరిమాణాలు {batches} వద్ద త్రూపుట్ కొలుస్తోంది...",
 }

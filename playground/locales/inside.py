@@ -66,6 +66,7 @@ EN = {
     "inside.error.too_long": "The prompt is {count:,} tokens; this tab looks inside at most {limit:,}. Shorten the prompt.",
     "inside.error.position": "Position {position} is outside the prompt: choose 0 to {last}, or -1 for the last token.",
     "inside.error.token_index": "Token {position} is not in the prompt: choose 0 to {last}, or -1 for the last token.",
+    "inside.progress": "Generating the tokens and recording the attention of every layer at every step...",
 }
 
 TE = {
@@ -134,4 +135,5 @@ TE = {
     "inside.error.too_long": "ప్రాంప్ట్ {count:,} టోకెన్‌లు; ఈ ట్యాబ్ గరిష్ఠంగా {limit:,} టోకెన్‌ల లోపలే చూస్తుంది. ప్రాంప్ట్‌ను చిన్నది చేయండి.",
     "inside.error.position": "స్థానం {position} ప్రాంప్ట్ బయట ఉంది: 0 నుండి {last} వరకు ఎంచుకోండి, లేదా చివరి టోకెన్ కోసం -1.",
     "inside.error.token_index": "టోకెన్ {position} ప్రాంప్ట్‌లో లేదు: 0 నుండి {last} వరకు ఎంచుకోండి, లేదా చివరి టోకెన్ కోసం -1.",
+    "inside.progress": "టోకెన్‌లు జనరేట్ చేస్తూ, ప్రతి దశలో ప్రతి లేయర్ అటెన్షన్‌ను నమోదు చేస్తోంది...",
 }

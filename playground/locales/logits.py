@@ -54,6 +54,7 @@ EN = {
     "logits.legend_low": "low",
     "logits.legend_high": "high",
     "logits.legend_tap": "Tap a token (or reach it with Tab) to see its details in a box.",
+    "logits.progress": "Sending the prompt to the batch...",
 }
 
 TE = {
@@ -110,4 +111,5 @@ TE = {
     "logits.legend_low": "తక్కువ",
     "logits.legend_high": "ఎక్కువ",
     "logits.legend_tap": "వివరాలను ఒక పెట్టెలో చూడటానికి టోకెన్‌ను నొక్కండి (లేదా Tab కీతో దానికి వెళ్లండి).",
+    "logits.progress": "ప్రాంప్ట్‌ను బ్యాచ్‌కు పంపుతోంది...",
 }

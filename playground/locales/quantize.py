@@ -80,6 +80,9 @@ EN = {
     "chart.quant_kl.title": "How far the next-token distribution moves, prompt by prompt",
     "chart.quant_kl.y": "mean KL (nats)",
     "chart.quant_kl.hover": "mean KL {kl} · same first choice {top1} · {tokens} tokens",
+    "quantize.progress.waiting": "Waiting for the model...",
+    "quantize.progress.generating": "Generating greedily with the loaded and the quantized model...",
+    "quantize.progress.prompts": "Measuring {count} prompts against the quantized copy...",
 }
 
 TE = {
@@ -162,4 +165,7 @@ TE = {
     "chart.quant_kl.title": "తదుపరి టోకెన్ విభాజనం ఎంత మారుతుంది, ప్రాంప్ట్ వారీగా",
     "chart.quant_kl.y": "సగటు KL (nats)",
     "chart.quant_kl.hover": "సగటు KL {kl} · అదే మొదటి ఎంపిక {top1} · {tokens} టోకెన్‌లు",
+    "quantize.progress.waiting": "మోడల్ కోసం ఎదురుచూస్తోంది...",
+    "quantize.progress.generating": "లోడ్ చేసిన మోడల్‌తో, క్వాంటైజ్ చేసిన మోడల్‌తో గ్రీడీగా జనరేట్ చేస్తోంది...",
+    "quantize.progress.prompts": "క్వాంటైజ్ చేసిన కాపీపై {count} ప్రాంప్ట్‌లను కొలుస్తోంది...",
 }

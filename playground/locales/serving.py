@@ -126,6 +126,7 @@ EN = {
     "serving.error.simulate_requests": "Simulate between 1 and {limit} learners.",
     "serving.error.simulate_prompt_tokens": "Prompt tokens must be between 1 and {limit}.",
     "serving.error.simulate_new_tokens": "New tokens must be between 1 and {limit}.",
+    "serving.progress": "Simulating the class: the requests one after another, then in one batch...",
 }
 
 TE = {
@@ -258,4 +259,5 @@ TE = {
     "serving.error.simulate_requests": "1 నుండి {limit} మంది అభ్యాసకుల మధ్య అనుకరించండి.",
     "serving.error.simulate_prompt_tokens": "ప్రాంప్ట్ టోకెన్‌లు 1 నుండి {limit} మధ్య ఉండాలి.",
     "serving.error.simulate_new_tokens": "కొత్త టోకెన్‌లు 1 నుండి {limit} మధ్య ఉండాలి.",
+    "serving.progress": "తరగతిని అనుకరిస్తోంది: అభ్యర్థనలు ఒకదాని తర్వాత ఒకటి, తర్వాత ఒకే బ్యాచ్‌లో...",
 }

@@ -49,6 +49,7 @@ EN = {
     "chart.spec.accepted": "drafted, kept",
     "chart.spec.placed": "the model's own token",
     "chart.spec.rejected": "drafted, thrown away",
+    "speculative.progress": "Decoding with the target alone, then with the drafter proposing tokens each round...",
 }
 
 TE = {
@@ -100,4 +101,5 @@ TE = {
     "chart.spec.accepted": "డ్రాఫ్ట్ చేసినవి, ఉంచినవి",
     "chart.spec.placed": "మోడల్ సొంత టోకెన్",
     "chart.spec.rejected": "డ్రాఫ్ట్ చేసినవి, వదిలేసినవి",
+    "speculative.progress": "మొదట టార్గెట్ ఒక్కటే డీకోడ్ చేస్తోంది, తర్వాత డ్రాఫ్టర్ ఒక్కో రౌండ్‌కు టోకెన్‌లు ప్రతిపాదిస్తుంది...",
 }

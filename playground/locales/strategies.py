@@ -59,6 +59,10 @@ EN = {
     "fork.error.prefix_too_long": "The prefix has {count} tokens; a fork takes at most {limit}. Fork at an earlier token.",
     "fork.error.position": "Token {position} is not in this generation of {count} tokens: click one of its tokens.",
     "fork.error.prefix_not_ids": "Prefix entry {position} ({value}) is not a token id: give whole numbers from 0 to {high}.",
+    "strategies.progress": "Generating with each strategy in turn (greedy, beam search, then the samples)...",
+    "fork.progress.waiting": "Waiting for a place in the batch for the fork...",
+    "fork.progress.streaming": "Generating the fork: {count} of at most {limit} new tokens so far",
+    "fork.progress.scoring": "Scoring both branches with the model's own log-probabilities...",
 }
 
 TE = {
@@ -120,4 +124,8 @@ TE = {
     "fork.error.prefix_too_long": "ప్రిఫిక్స్‌లో {count} టోకెన్‌లు ఉన్నాయి; ఫోర్క్ గరిష్టంగా {limit} తీసుకుంటుంది. ఇంకా ముందున్న టోకెన్ వద్ద ఫోర్క్ చేయండి.",
     "fork.error.position": "టోకెన్ {position} ఈ {count} టోకెన్‌ల జనరేషన్‌లో లేదు: దానిలోని ఒక టోకెన్‌పై క్లిక్ చేయండి.",
     "fork.error.prefix_not_ids": "ప్రిఫిక్స్‌లోని {position}వ అంశం ({value}) టోకెన్ ఐడీ కాదు: 0 నుండి {high} వరకు పూర్ణ సంఖ్యలు ఇవ్వండి.",
+    "strategies.progress": "ప్రతి పద్ధతితో వంతులవారీగా జనరేట్ చేస్తోంది (గ్రీడీ, బీమ్ సెర్చ్, తర్వాత శాంపిల్స్)...",
+    "fork.progress.waiting": "ఫోర్క్ కోసం బ్యాచ్‌లో చోటు కోసం ఎదురుచూస్తోంది...",
+    "fork.progress.streaming": "ఫోర్క్ జనరేట్ అవుతోంది: ఇప్పటివరకు గరిష్ఠంగా {limit}లో {count} కొత్త టోకెన్‌లు",
+    "fork.progress.scoring": "మోడల్ సొంత లాగ్-ప్రాబబిలిటీలతో రెండు శాఖలకు స్కోర్ ఇస్తోంది...",
 }

@@ -13,7 +13,7 @@ from playground.api.params import LENGTH_PENALTY, NUM_BEAMS
 from playground.i18n import t
 from playground.prompts import encode_prompt
 from playground.ui import strategies as strategies_ui
-from playground.ui.common import MODEL_EVENT, handler, prompt_examples
+from playground.ui.common import MODEL_EVENT, long_action, presses, progress_line, prompt_examples
 from playground.ui.endpoints import register, slider
 
 ID = "beam"
@@ -130,6 +130,7 @@ def build(runner, first=None) -> None:
             )
             early_stopping = gr.Checkbox(value=False, label=t("beam.early_stopping"), elem_id="bm-early")
             go = gr.Button(t("beam.run"), variant="primary", elem_id="bm-run")
+        progress = progress_line("bm-progress")
         summary = gr.Markdown(t("beam.empty"), elem_id="bm-summary")
         tree = gr.Plot(elem_id="bm-tree", show_label=False)
         gr.Markdown(f"#### {t('beam.table')}")
@@ -144,12 +145,14 @@ def build(runner, first=None) -> None:
         beam_inputs = [prompt, chat, num_beams, max_new_tokens, length_penalty, early_stopping]
         strategies_ui.build_section(runner, beam_inputs, memo)
 
-    gr.on(
-        [go.click, prompt.submit],
-        handler(partial(search_tree, runner)),
+    long_action(
+        go,
+        partial(search_tree, runner),
         inputs=[*beam_inputs, candidates],
         outputs=[tree, summary, table, memo],
-        show_progress="minimal",
-        api_visibility="private",
+        status=progress,
+        doing=t("beam.progress"),
+        show_progress="hidden",
         **MODEL_EVENT,
     )
+    presses(prompt, go)

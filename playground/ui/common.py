@@ -6,10 +6,14 @@ function in the language of the page it was built for (so every ``t()`` inside, 
 answers in that language), and shows a compute module's UserError as a gr.Error with its sentence.
 
 ``Admission`` gives the two pools separate limits at the door of every language's queue (see there).
+
+``long_action`` wires every long button (a measurement, a search, a fork): the button is disabled
+while it runs and its status line says what is being done, streamed from the work (``reporting``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import typing
@@ -106,6 +110,89 @@ def _async_generator_handler(fn, lang: str):
             await steps.aclose()
 
     return wrapped_async_generator
+
+
+def reporting(fn, outputs: int):
+    """``fn(*args, report=...)`` as a streaming handler whose first output is a status line.
+
+    ``fn`` runs in a worker thread and calls ``report(text, *values)`` as it goes: each call is sent
+    at once as the status (and the first outputs, when ``values`` are given; the rest unchanged);
+    then "" and ``fn``'s ``outputs`` results. The handler's signature is ``fn``'s without ``report``,
+    so Gradio still passes a ``gr.Request`` where ``fn`` asks for one.
+    """
+    signature = inspect.signature(fn)
+    takes_report = "report" in signature.parameters
+
+    async def reported(*args):
+        loop = asyncio.get_running_loop()
+        reports: asyncio.Queue = asyncio.Queue()
+
+        def report(text: str, *values) -> None:  # in the worker thread
+            loop.call_soon_threadsafe(reports.put_nowait, (text, *values))
+
+        work = asyncio.ensure_future(
+            asyncio.to_thread(partial(fn, report=report) if takes_report else fn, *args)
+        )
+        while not work.done() or not reports.empty():
+            next_report = asyncio.ensure_future(reports.get())
+            await asyncio.wait({work, next_report}, return_when=asyncio.FIRST_COMPLETED)
+            if not next_report.done():
+                next_report.cancel()
+                continue
+            sent = next_report.result()
+            yield (*sent, *[gr.skip()] * (outputs + 1 - len(sent)))
+        results = work.result()  # a UserError raised in the work is raised here
+        yield ("", *(results if isinstance(results, tuple) else (results,)))
+
+    reported.__signature__ = signature.replace(
+        parameters=[p for name, p in signature.parameters.items() if name != "report"]
+    )
+    return _named(reported, fn)
+
+
+def long_action(button: gr.Button, fn, *, inputs, outputs, status, doing: str, **event):
+    """Run ``fn`` when ``button`` is clicked, without letting a second click queue a duplicate.
+
+    The button is disabled at once and ``status`` says ``doing`` (a sentence already in the page's
+    language); ``fn`` then runs with ``event``'s pool. A ``fn`` that streams (a generator) fills
+    ``outputs`` itself, ``status`` among them; any other is run by ``reporting`` (it may take a
+    ``report`` argument) and its results fill ``outputs`` after the status. The button comes back
+    when ``fn`` ends, after an error too (an error also clears the status). Returns the run's event.
+    """
+    streams = inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn)
+    if not streams:
+        fn = handler(reporting(fn, len(outputs)))
+        outputs = [status, *outputs]
+    private = {"api_visibility": "private", "queue": False}
+    start = button.click(partial(_busy, doing), outputs=[button, status], **private)
+    run = start.then(fn, inputs=inputs, outputs=outputs, api_visibility="private", **event)
+    # After an error the button stayed disabled with ``then`` (seen in Chromium): each end brings it back.
+    run.success(_ready, outputs=[button], **private)
+    run.failure(_failed, outputs=[button, status], **private)
+    return run
+
+
+def presses(box: gr.Textbox, button: gr.Button) -> None:
+    """Enter in ``box`` presses ``button``: a disabled button (its action running) ignores it."""
+    click = f"() => {{ document.getElementById({button.elem_id!r})?.click(); }}"
+    box.submit(None, js=click, api_visibility="private", queue=False)
+
+
+def progress_line(elem_id: str) -> gr.Markdown:
+    """The status line of a long action: what is being done and how far, empty when done."""
+    return gr.Markdown(elem_id=elem_id, elem_classes=["pg-progress"])
+
+
+def _busy(doing: str):
+    return gr.update(interactive=False), doing
+
+
+def _ready():
+    return gr.update(interactive=True)
+
+
+def _failed():
+    return gr.update(interactive=True), ""
 
 
 def endpoint(fn, *bound):

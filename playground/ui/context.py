@@ -14,7 +14,7 @@ from playground.api import endpoints as api
 from playground.api.params import REPEATS
 from playground.i18n import t
 from playground.ui import sessions
-from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
+from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler, long_action, progress_line
 from playground.ui.endpoints import register, slider
 
 ID = "context"
@@ -44,11 +44,10 @@ def _fits(total_bytes: int) -> str:
     return fitting[0] if fitting else t("context.fits_none")
 
 
-def measure(runner, lengths: str, repeats, log_axes: bool, progress=gr.Progress()):  # noqa: B008 (gradio's own pattern)
-    """The measured sweep (the model alone while it measures), its charts, its note and its CSV."""
-    result = api.measure_context_cost(
-        runner, lengths, repeats, lambda fraction, text: progress(fraction, desc=text)
-    )
+def measure(runner, lengths: str, repeats, log_axes: bool, report):
+    """The measured sweep (the model alone while it measures), its charts, its note and its CSV;
+    ``report`` hears which length it is at."""
+    result = api.measure_context_cost(runner, lengths, repeats, lambda fraction, text: report(text))
     match = all(r["kv_cache_bytes"] == r["kv_cache_bytes_formula"] for r in result.rows)
     note = t(
         "context.method",
@@ -109,6 +108,7 @@ def _measured_section(runner, c: SimpleNamespace) -> None:
         c.repeats = slider(REPEATS, value=REPEATS.default, label=t("context.repeats"), elem_id="cc-repeats")
         c.log_axes = gr.Checkbox(value=False, label=t("context.log_axes"), elem_id="cc-log")
     c.run = gr.Button(t("context.run"), variant="primary", elem_id="cc-run")
+    c.progress = progress_line("cc-progress")
     c.note = gr.Markdown(t("context.empty"), elem_id="cc-note")
     c.state = gr.State(None, time_to_live=config.SESSION_TTL_S)
     with gr.Row():
@@ -145,11 +145,14 @@ def _projection_section(runner, c: SimpleNamespace) -> None:
 
 
 def _events(runner, c: SimpleNamespace) -> None:
-    c.run.click(
-        handler(partial(measure, runner)),
+    long_action(
+        c.run,
+        partial(measure, runner),
         inputs=[c.lengths, c.repeats, c.log_axes],
         outputs=[c.state, c.time_plot, c.memory_plot, c.note, c.download],
-        api_visibility="private",
+        status=c.progress,
+        doing=t("context.progress.waiting"),
+        show_progress="hidden",
         **MODEL_EVENT,
     )
     c.log_axes.change(

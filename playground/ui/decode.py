@@ -9,7 +9,7 @@ import gradio as gr
 from playground import charts, config, cost
 from playground.i18n import t
 from playground.prompts import encode_prompt
-from playground.ui.common import MODEL_EVENT, handler, prompt_examples
+from playground.ui.common import MODEL_EVENT, long_action, progress_line, prompt_examples
 
 ID = "decode"
 LINK_RUNS = ("pd-run",)  # links.py: the buttons a link presses once its state is restored
@@ -17,16 +17,20 @@ LINK_RUNS = ("pd-run",)  # links.py: the buttons a link presses once its state i
 DEFAULT_PROMPT = "Explain in one paragraph why the sky is blue."
 
 
-def measure(runner, prompt: str, chat: bool, new_tokens: float):
-    """One generation timed with the KV cache and without it (the model alone while it measures)."""
+def measure(runner, prompt: str, chat: bool, new_tokens: float, report):
+    """One generation timed with the KV cache and without it (the model alone while it measures);
+    ``report`` hears which run and which token it is at."""
     shape = cost.ModelShape.of_runner(runner)
     dtype_bytes = runner.dtype_bytes
     ids = encode_prompt(runner, prompt, chat)
     n = cost.check_timeline_tokens(new_tokens)
+    report(t("decode.progress.waiting"))
     with runner.alone() as waited_s:  # a timing lesson: the batch pauses while it measures
         cost.warm_up(runner)
-        on = cost.timeline(runner, ids, n, use_cache=True)
-        off = cost.timeline(runner, ids, n, use_cache=False)
+        on, off = (
+            cost.timeline(runner, ids, n, use_cache=cache, on_token=partial(_step_done, report, cache, n))
+            for cache in (True, False)
+        )
     runs = [_run(t("decode.cache_on"), on), _run(t("decode.cache_off"), off)]
     cached_tokens = len(ids) + len(on.step_s)
     formula = cost.kv_cache_bytes(shape, cached_tokens, dtype_bytes)
@@ -62,6 +66,11 @@ def measure(runner, prompt: str, chat: bool, new_tokens: float):
     return charts.decode_timeline(runs), charts.step_times(runs), growth, metrics
 
 
+def _step_done(report, cache: bool, new_tokens: int, done: int) -> None:
+    run = t("decode.progress.first" if cache else "decode.progress.second")
+    report(t("decode.progress.step", run=run, step=done, steps=new_tokens))
+
+
 def _run(label: str, timeline) -> dict:
     return {
         "label": label,
@@ -70,9 +79,10 @@ def _run(label: str, timeline) -> dict:
     }
 
 
-def measure_throughput(runner, prompt: str, chat: bool):
+def measure_throughput(runner, prompt: str, chat: bool, report):
     """Tokens per second at several batch sizes (the model alone while it measures)."""
     ids = encode_prompt(runner, prompt, chat)
+    report(t("decode.progress.throughput", batches=", ".join(map(str, config.THROUGHPUT_BATCHES))))
     with runner.alone() as waited_s:  # a timing lesson: the batch pauses while it measures
         rows = cost.throughput(runner, ids, list(config.THROUGHPUT_BATCHES), config.THROUGHPUT_TOKENS)
     note = t("decode.throughput_note", steps=config.THROUGHPUT_TOKENS)
@@ -103,28 +113,34 @@ def build(runner, first=None) -> None:
                 elem_id="pd-new-tokens",
             )
             run = gr.Button(t("decode.run"), variant="primary", elem_id="pd-run")
+        progress = progress_line("pd-progress")
         metrics = gr.Markdown(t("decode.empty"), elem_id="pd-metrics")
         timeline = gr.Plot(elem_id="pd-timeline", show_label=False)
         with gr.Row():
             steps = gr.Plot(elem_id="pd-steps", show_label=False)
             growth = gr.Plot(elem_id="pd-kv", show_label=False)
         run_throughput = gr.Button(t("decode.throughput_run"), elem_id="pd-throughput-run")
+        throughput_progress = progress_line("pd-throughput-progress")
         throughput_note = gr.Markdown(elem_id="pd-throughput-note")
         throughput = gr.Plot(elem_id="pd-throughput", show_label=False)
 
-    run.click(
-        handler(partial(measure, runner)),
+    long_action(
+        run,
+        partial(measure, runner),
         inputs=[prompt, chat, new_tokens],
         outputs=[timeline, steps, growth, metrics],
-        api_visibility="private",
-        show_progress="minimal",
+        status=progress,
+        doing=t("decode.progress.waiting"),
+        show_progress="hidden",
         **MODEL_EVENT,
     )
-    run_throughput.click(
-        handler(partial(measure_throughput, runner)),
+    long_action(
+        run_throughput,
+        partial(measure_throughput, runner),
         inputs=[prompt, chat],
         outputs=[throughput, throughput_note],
-        api_visibility="private",
-        show_progress="minimal",
+        status=throughput_progress,
+        doing=t("decode.progress.waiting"),
+        show_progress="hidden",
         **MODEL_EVENT,
     )

@@ -7,15 +7,16 @@ with that token forced; both continuations are shown one above the other.
 # No ``from __future__ import annotations`` here: Gradio reads the ``gr.EventData`` hint of
 # ``select_token`` as an object to pass the click's data.
 
+import asyncio
 import math
-from functools import partial
+from contextlib import aclosing
 
 import gradio as gr
 
 from playground import config, fork, html, real_engines, serving
 from playground.i18n import t
 from playground.ui import gradio_internals
-from playground.ui.common import MODEL_EVENT, endpoint, session_of
+from playground.ui.common import GENERATION_EVENT, MODEL_EVENT, endpoint, long_action, session_of
 
 # A click (or a tap) on a generated token reports its index; the clicked token stays outlined, and
 # keeps the focus that shows its alternatives (html._tip). Enter or Space on a focused token clicks it.
@@ -67,23 +68,52 @@ def select_token(runner, generation: fork.Finished | None, evt: gr.EventData):
     return info, gr.update(choices=choices, value=first_other), position
 
 
-def run_fork(runner, generation: fork.Finished | None, position, token_id, request: gr.Request = None):
+async def run_fork(runner, generation: fork.Finished | None, position, token_id, request: gr.Request = None):
     """Force ``token_id`` at ``position`` and continue through the shared batch, from the original
-    generation's KV cache when this session's is still kept; both branches drawn and summed."""
+    generation's KV cache when this session's is still kept: the new branch's tokens stream as they
+    come (as Generate's do), then both branches are scored, drawn and summed."""
     if generation is None or position is None or token_id is None:
         raise fork.ForkError("fork.error.nothing")
-    position = int(position)
-    generate = partial(serving.generate, session=session_of(request))
-    result = fork.fork(
+    position, token_id = int(position), int(token_id)
+    prompt_ids, original_ids = list(generation.prompt_ids), list(generation.token_ids)
+    params = fork.continuation_params(runner, generation.params, original_ids, position, token_id)
+    final = None
+    if params is not None:
+        states = serving.astream(runner, prompt_ids, params, session_of(request))
+        async with aclosing(states):  # a closed tab cancels this handler: the request leaves the batch
+            async for state in states:
+                if state is None:
+                    yield gr.skip(), t("fork.progress.waiting")
+                    continue
+                final = state
+                yield (
+                    _streamed(runner, state),
+                    t("fork.progress.streaming", count=len(state.tokens), limit=params.max_new_tokens),
+                )
+    yield gr.skip(), t("fork.progress.scoring")
+    result = await asyncio.to_thread(
+        fork.fork,
         runner,
-        list(generation.prompt_ids),
-        list(generation.token_ids),
+        prompt_ids,
+        original_ids,
         generation.stop_reason,
         generation.params,
         position,
-        int(token_id),
-        generate,
+        token_id,
+        lambda *_: final,  # the generation streamed above
     )
+    yield _fork_view(runner, generation, position, result)
+
+
+def _streamed(runner, state) -> str:
+    """The new branch's tokens so far, coloured by the probability they were chosen with."""
+    label = runner.token_label
+    chips = [{"label": label(token.id), "prob": token.prob, "top": []} for token in state.tokens]
+    return html.generated_tokens(chips)
+
+
+def _fork_view(runner, generation: fork.Finished, position: int, result: fork.ForkResult):
+    """Both branches drawn, and the sentence comparing them."""
     label = runner.token_label
     branches = [
         {
@@ -148,11 +178,13 @@ def build_section(runner, generated: gr.HTML, generation: gr.State) -> None:
         api_visibility="private",
         **MODEL_EVENT,
     )
-    go.click(
-        endpoint(run_fork, runner),
+    long_action(
+        go,
+        endpoint(run_fork, runner),  # keeps the gr.Request hint: the session is known
         inputs=[generation, position, choice],
         outputs=[branches, summary],
-        show_progress="minimal",
-        api_visibility="private",
-        **MODEL_EVENT,
+        status=summary,
+        doing=t("fork.progress.waiting"),
+        show_progress="hidden",
+        **GENERATION_EVENT,
     )

@@ -19,7 +19,14 @@ from playground.api.params import LAYER
 from playground.i18n import t
 from playground.prompts import encode_prompt
 from playground.ui import links
-from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler, prompt_examples
+from playground.ui.common import (
+    LIGHT_EVENT,
+    MODEL_EVENT,
+    handler,
+    long_action,
+    progress_line,
+    prompt_examples,
+)
 from playground.ui.endpoints import register, slider
 from playground.ui.knobs import seed_box
 
@@ -308,6 +315,7 @@ def _writing_section(runner, c: SimpleNamespace, first: InsideFirst) -> None:
     # Kept by the page, so it never expires: which writing the views show.
     c.writing_shown = gr.Textbox(writing_key(writing), visible=False, elem_id="in-writing-shown")
     c.playing = gr.State(False)
+    c.progress = progress_line("in-progress")
     c.status = gr.Markdown(writing_status(writing, first.params), elem_id="in-status")
     with gr.Row():
         c.layer = slider(
@@ -362,11 +370,14 @@ def _writing_events(runner, c: SimpleNamespace) -> None:
         "inputs": [c.writing, c.writing_shown, c.layer, c.head, c.step],
         "outputs": [c.writing_plot, c.step_tokens, c.step_summary],
     }
-    c.generate.click(
-        handler(partial(compute_writing, runner)),
+    long_action(
+        c.generate,
+        partial(compute_writing, runner),
         inputs=[c.prompt, c.chat, c.new_tokens, c.temperature, c.seed],
         outputs=[c.writing, c.writing_shown, c.step, c.status],
-        **PRIVATE,
+        status=c.progress,
+        doing=t("inside.progress"),
+        show_progress="hidden",
         **MODEL_EVENT,
     ).then(draw_writing, **writing_view, **PRIVATE, **LIGHT_EVENT)
     gr.on([c.layer.change, c.head.change, c.step.change], draw_writing, **writing_view, **REDRAW)

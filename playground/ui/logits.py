@@ -28,6 +28,8 @@ from playground.ui.common import (
     MODEL_EVENT,
     endpoint,
     handler,
+    long_action,
+    presses,
     prompt_examples,
     session_of,
 )
@@ -510,8 +512,8 @@ def _view_events(runner, c: SimpleNamespace) -> None:
 
 
 def _generation_events(runner, c: SimpleNamespace) -> None:
-    gr.on(
-        [c.go.click, c.prompt.submit],
+    long_action(
+        c.go,
         endpoint(generate_ui, runner),  # keeps the gr.Request hint: the session is known
         inputs=[
             c.prompt,
@@ -526,10 +528,12 @@ def _generation_events(runner, c: SimpleNamespace) -> None:
             *c.sliders,
         ],
         outputs=[c.generated, c.status, c.steps, c.generation],
+        status=c.status,
+        doing=t("logits.progress"),
         show_progress="minimal",
-        api_visibility="private",
         **GENERATION_EVENT,
     )
+    presses(c.prompt, c.go)
     # Stop asks the scheduler to end this page's generation at the next step: the handler then sends
     # the final state (reason "stopped", timings), and the tokens stay usable for a fork.
     c.stop_button.click(endpoint(stop_generation, runner), api_visibility="private", queue=False)

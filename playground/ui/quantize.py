@@ -12,7 +12,7 @@ import gradio as gr
 from playground import charts, config, html, quantize
 from playground.api import endpoints as api
 from playground.i18n import t
-from playground.ui.common import MODEL_EVENT, handler, prompt_examples
+from playground.ui.common import MODEL_EVENT, long_action, presses, progress_line, prompt_examples
 from playground.ui.endpoints import register
 
 ID = "quantize"
@@ -79,7 +79,7 @@ def _branches(runner, answer: dict) -> str:
     return html.fork_branches([], branches, answer["first_divergence"])
 
 
-def run(runner, prompt, chat, scheme, group_size, layer, kind, max_new_tokens, progress=gr.Progress()):  # noqa: B008 (gradio's own pattern)
+def run(runner, prompt, chat, scheme, group_size, layer, kind, max_new_tokens, report):
     """The matrix, the bytes, the next-token KL and the two generations for the prompt."""
     request = api.QUANTIZE.request(
         prompt=prompt,
@@ -89,7 +89,7 @@ def run(runner, prompt, chat, scheme, group_size, layer, kind, max_new_tokens, p
         matrix=matrix_name(layer, kind),
         max_new_tokens=max_new_tokens,
     )
-    progress(0.1, desc=t("quantize.making"))
+    report(t("quantize.making"))
     answer = api.quantize_weights(runner, request)
     m = answer["matrix"]
     divergence = answer["first_divergence"]
@@ -125,8 +125,9 @@ def run(runner, prompt, chat, scheme, group_size, layer, kind, max_new_tokens, p
     )
 
 
-def run_prompts(runner, scheme, group_size, prompts):
+def run_prompts(runner, scheme, group_size, prompts, report):
     """KL and top-1 agreement for each prompt (English and Telugu), with the same quantized copy."""
+    report(t("quantize.progress.prompts", count=len([line for line in prompts.splitlines() if line.strip()])))
     rows = quantize.prompt_table(runner, scheme, group_size, prompts)
     table = [
         [
@@ -162,9 +163,8 @@ def _language_note(rows: list[dict]) -> str:
     )
 
 
-def run_speed(runner, prompt, chat, repeats, progress=gr.Progress()):  # noqa: B008 (gradio's own pattern)
+def run_speed(runner, prompt, chat, repeats):
     """int8 (PyTorch's dynamic quantization) against float32, greedy, timed in turns."""
-    progress(0.1, desc=t("quantize.speed_running"))
     r = api.quantize_speed(runner, api.QUANTIZE_SPEED.request(prompt=prompt, chat=chat, repeats=repeats))
     divergence = r["first_difference"]
     return t(
@@ -234,6 +234,7 @@ def _prompts_section(runner, scheme, group) -> None:
         elem_id="qz-prompts",
     )
     go = gr.Button(t("quantize.prompts_run"), elem_id="qz-prompts-run")
+    progress = progress_line("qz-prompts-progress")
     note = gr.Markdown(elem_id="qz-prompts-note")
     chart = gr.Plot(elem_id="qz-prompts-chart", show_label=False)
     columns = ("prompt", "language", "tokens", "kl_mean", "kl_last", "top1", "next")
@@ -243,11 +244,14 @@ def _prompts_section(runner, scheme, group) -> None:
         wrap=True,
         elem_id="qz-prompts-table",
     )
-    go.click(
-        handler(partial(run_prompts, runner)),
+    long_action(
+        go,
+        partial(run_prompts, runner),
         inputs=[scheme, group, prompts],
         outputs=[note, chart, table],
-        api_visibility="private",
+        status=progress,
+        doing=t("quantize.progress.waiting"),
+        show_progress="hidden",
         **MODEL_EVENT,
     )
 
@@ -265,12 +269,16 @@ def _speed_section(runner, prompt, chat) -> None:
             elem_id="qz-repeats",
         )
         go = gr.Button(t("quantize.speed_run"), elem_id="qz-speed-run")
+    progress = progress_line("qz-speed-progress")
     speed = gr.Markdown(t("quantize.speed_empty"), elem_id="qz-speed")
-    go.click(
-        handler(partial(run_speed, runner)),
+    long_action(
+        go,
+        partial(run_speed, runner),
         inputs=[prompt, chat, repeats],
         outputs=[speed],
-        api_visibility="private",
+        status=progress,
+        doing=t("quantize.speed_running"),
+        show_progress="hidden",
         **MODEL_EVENT,
     )
 
@@ -280,6 +288,7 @@ def build(runner, first=None) -> None:
         gr.Markdown(t("quantize.explain"), latex_delimiters=[{"left": "$", "right": "$", "display": False}])
         gr.Markdown(_baseline(runner), elem_classes=["pg-note"], elem_id="qz-baseline")
         prompt, chat, scheme, group, layer, kind, max_new, go = _inputs(runner)
+        progress = progress_line("qz-progress")
         summary = gr.Markdown(t("quantize.empty"), elem_id="qz-summary")
         histogram = gr.Plot(elem_id="qz-histogram", show_label=False)
         generations = gr.HTML(elem_id="qz-generations")
@@ -293,11 +302,14 @@ def build(runner, first=None) -> None:
         _speed_section(runner, prompt, chat)
         register([api.QUANTIZE, api.QUANTIZE_SPEED], runner)
 
-    gr.on(
-        [go.click, prompt.submit],
-        handler(partial(run, runner)),
+    long_action(
+        go,
+        partial(run, runner),
         inputs=[prompt, chat, scheme, group, layer, kind, max_new],
         outputs=[summary, histogram, generations, projection],
-        api_visibility="private",
+        status=progress,
+        doing=t("quantize.progress.waiting"),
+        show_progress="hidden",
         **MODEL_EVENT,
     )
+    presses(prompt, go)

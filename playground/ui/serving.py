@@ -9,7 +9,14 @@ import gradio as gr
 from playground import charts, config, real_engines, serving
 from playground.i18n import t
 from playground.serving import benchmark
-from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, endpoint, handler, session_of
+from playground.ui.common import (
+    LIGHT_EVENT,
+    MODEL_EVENT,
+    endpoint,
+    long_action,
+    progress_line,
+    session_of,
+)
 
 ID = "serving"
 
@@ -165,7 +172,6 @@ def _simulation_controls():
 
 def build(runner, first=None) -> None:
     refresh_live = endpoint(live_view, runner)  # keeps the gr.Request hint: yours are highlighted
-    run_simulation = handler(partial(simulate, runner))
     window = config.SERVING_WINDOW_S
 
     with gr.Tab(t("tab.serving"), id=ID, elem_id=f"tab-{ID}"):
@@ -188,6 +194,7 @@ def build(runner, first=None) -> None:
         _benchmark_section()
         gr.Markdown(f"{t('serving.simulate_heading')}\n{t('serving.simulate_explain')}")
         n, prompt_tokens, new_tokens, run = _simulation_controls()
+        progress = progress_line("sv-simulate-progress")
         table = gr.Markdown(t("serving.simulate_empty"), elem_id="sv-simulate-table")
         simulated = gr.Plot(elem_id="sv-simulated", show_label=False)
 
@@ -195,7 +202,16 @@ def build(runner, first=None) -> None:
     gr.on([refresh.click, timer.tick], refresh_live, outputs=live_outputs, api_visibility="private",
           show_progress="hidden", **LIGHT_EVENT)  # fmt: skip
     auto.change(toggle_timer, inputs=[auto], outputs=[timer], api_visibility="private", queue=False)
-    run.click(run_simulation, inputs=[n, prompt_tokens, new_tokens], outputs=[table, simulated],
-              api_visibility="private", show_progress="minimal", **MODEL_EVENT).then(
+    simulation = long_action(
+        run,
+        partial(simulate, runner),
+        inputs=[n, prompt_tokens, new_tokens],
+        outputs=[table, simulated],
+        status=progress,
+        doing=t("serving.progress"),
+        show_progress="hidden",
+        **MODEL_EVENT,
+    )
+    simulation.then(
         refresh_live, outputs=live_outputs, api_visibility="private", show_progress="hidden", **LIGHT_EVENT
-    )  # fmt: skip
+    )

@@ -11,7 +11,7 @@ import gradio as gr
 from playground import charts, config, html, speculative
 from playground.api import endpoints as api
 from playground.i18n import t
-from playground.ui.common import MODEL_EVENT, handler, prompt_examples
+from playground.ui.common import MODEL_EVENT, long_action, presses, progress_line, prompt_examples
 from playground.ui.endpoints import register, slider
 from playground.ui.knobs import seed_box
 
@@ -114,6 +114,7 @@ def build(runner, first=None) -> None:
             t("speculative.explain"), latex_delimiters=[{"left": "$", "right": "$", "display": False}]
         )
         inputs, go = _controls(runner)
+        progress = progress_line("sp-progress")
         summary = gr.Markdown(t("speculative.empty"), elem_id="sp-summary")
         gr.Markdown(t("speculative.legend"), elem_classes=["pg-note"])
         rounds = gr.HTML(elem_id="sp-rounds")
@@ -126,12 +127,14 @@ def build(runner, first=None) -> None:
         )
         register([api.SPECULATIVE], runner)
 
-    gr.on(
-        [go.click, inputs[0].submit],
-        handler(partial(run, runner)),
+    long_action(
+        go,
+        partial(run, runner),
         inputs=inputs,
         outputs=[summary, rounds, chart, texts],
-        show_progress="minimal",
-        api_visibility="private",
+        status=progress,
+        doing=t("speculative.progress"),
+        show_progress="hidden",
         **MODEL_EVENT,
     )
+    presses(inputs[0], go)

@@ -15,7 +15,7 @@ from playground.api import endpoints as api
 from playground.i18n import t
 from playground.prompts import encode_prompt
 from playground.sampling import DEFAULT_ENGINE, ENGINES
-from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler
+from playground.ui.common import LIGHT_EVENT, MODEL_EVENT, handler, long_action, progress_line
 from playground.ui.endpoints import register, slider
 from playground.ui.knobs import KNOBS, knob_sliders, sampling_params, seed_box
 
@@ -141,6 +141,7 @@ def build_section(runner, beam_inputs: list, memo: gr.State) -> None:
             for name in PRESETS
         }
         go = gr.Button(t("strategies.run"), variant="primary", elem_id="st-run")
+    progress = progress_line("st-progress")
     summary = gr.Markdown(t("strategies.empty"), elem_id="st-summary")
     plot = gr.Plot(elem_id="st-chart", show_label=False)
     table = gr.Dataframe(
@@ -155,17 +156,15 @@ def build_section(runner, beam_inputs: list, memo: gr.State) -> None:
     register([api.COMPARE_STRATEGIES], runner)
 
     for name, button in preset_buttons.items():
-        button.click(
-            handler(partial(apply_preset, name)),
-            outputs=knobs,
-            api_visibility="private",
-            **LIGHT_EVENT,
-        )
-    go.click(
-        handler(partial(compare_ui, runner)),
+        preset = handler(partial(apply_preset, name))
+        button.click(preset, outputs=knobs, api_visibility="private", **LIGHT_EVENT)
+    long_action(
+        go,
+        partial(compare_ui, runner),
         inputs=[memo, *beam_inputs[:3], max_new, *beam_inputs[4:], num_samples, seed, engine, *knobs],
         outputs=[plot, summary, table, memo],
-        show_progress="minimal",
-        api_visibility="private",
+        status=progress,
+        doing=t("strategies.progress"),
+        show_progress="hidden",
         **MODEL_EVENT,
     )
