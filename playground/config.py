@@ -54,7 +54,7 @@ DOWNLOAD_MAX_AGE_S = int(os.environ.get("PLAYGROUND_DOWNLOAD_MAX_AGE_S", 3600))
 # Numbers from the API that have no natural bound: beyond these they mean nothing more.
 MAX_TOP_K = 1_000_000  # larger than any vocabulary: the same as off
 MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed takes at most this
-OWN_SEEDS = 1_000_000  # a learner's own seed (🎲) is below this: short to read out, exact in JavaScript
+OWN_SEEDS = 1_000_000  # a learner's own seed (knobs.seed_box) is below this: short, exact in JavaScript
 
 
 def cache_dir() -> Path:

@@ -57,7 +57,7 @@ def knob_sliders(
 
 def seed_box(label: str, elem_id: str) -> gr.Number:
     """A seed: a whole number from 0 to ``MAX_SEED`` (a link's seed is checked against the same range),
-    what a fixed seed means, and a 🎲 button (``<elem_id>-mine``) that gives this learner a seed of their
+    what a fixed seed means, and a button (``<elem_id>-mine``) that gives this learner a seed of their
     own, drawn in the browser (no server call; the seed then goes into the page's link like any input)."""
     seed = gr.Number(
         value=0,

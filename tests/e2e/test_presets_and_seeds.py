@@ -1,5 +1,5 @@
 """The logits tab starts from settings for writing, presets come back in one click without a request
-storm, and the 🎲 gives a learner a seed of their own that a link keeps (issue 23)."""
+storm, and "A seed of my own" gives a learner a seed of their own that a link keeps (issue 23)."""
 
 from __future__ import annotations
 
