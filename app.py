@@ -21,7 +21,9 @@ THEME = gr.themes.Default()
 CSS = (ASSETS / "style.css").read_text(encoding="utf-8")
 GRADIO_CHROME_JS = (ASSETS / "gradio_chrome.js").read_text(encoding="utf-8")
 # Gradio's own words that its gr.I18n cannot put in Telugu (locales/page.py: "page.gradio.<word>").
-GRADIO_CHROME_WORDS = ("error", "warning", "info", "success", "processing", "queue", "close", "complete")
+GRADIO_CHROME_WORDS = (
+    "error", "warning", "info", "success", "processing", "queue", "close", "complete", "loading",
+)  # fmt: skip
 
 # Every setting the server is started with, in one place: each language's mount gets the same.
 MOUNT_SETTINGS = {"theme": THEME, "css": CSS, "show_error": False}

@@ -1,6 +1,6 @@
 // Gradio's own words on a page in another language: a pop-up's title and an output's status ("Error";
 // a text of just that word is never ours, but in a token view or a chart), the status line's
-// "processing |" and "queue: 2/5 |", "common.complete" (a key its tables lack) and the pop-up's
+// "processing |" and "queue: 2/5 |", "Loading...", "common.complete" (a key its tables lack) and the pop-up's
 // "Close". Gradio 6 writes them in English on this page: some are not in its translation tables, and
 // it picks a table by the browser's language among those it ships (no Telugu), not by the page. It
 // also sets <html lang> to that language. WORDS (defined before this file by html.gradio_chrome,
@@ -11,6 +11,7 @@
     [/^processing \|$/, () => `${words.processing} |`],
     [/^queue: (.*)$/, m => `${words.queue}: ${m[1]}`],
     [/^common\.complete$/, () => words.complete], // a key missing from Gradio's own tables
+    [/^Loading(\.\.\.|…)?$/, m => `${words.loading}${m[1] || ''}`], // a pending event's status
   ];
   const translate = node => {
     const text = node.nodeValue.trim();

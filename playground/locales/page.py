@@ -15,6 +15,7 @@ EN = {
     "page.gradio.queue": "queue",
     "page.gradio.close": "Close",
     "page.gradio.complete": "Complete",
+    "page.gradio.loading": "Loading",
 }
 
 TE = {
@@ -31,4 +32,5 @@ TE = {
     "page.gradio.queue": "క్యూ",
     "page.gradio.close": "మూసివేయి",
     "page.gradio.complete": "పూర్తయింది",
+    "page.gradio.loading": "లోడ్ అవుతోంది",
 }

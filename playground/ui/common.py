@@ -163,7 +163,8 @@ def long_action(button: gr.Button, fn, *, inputs, outputs, status, doing: str, *
     if not streams:
         fn = handler(reporting(fn, len(outputs)))
         outputs = [status, *outputs]
-    private = {"api_visibility": "private", "queue": False}
+    # Instant events: no "Loading..." over the button and the status line.
+    private = {"api_visibility": "private", "queue": False, "show_progress": "hidden"}
     start = button.click(partial(_busy, doing), outputs=[button, status], **private)
     run = start.then(fn, inputs=inputs, outputs=outputs, api_visibility="private", **event)
     # After an error the button stayed disabled with ``then`` (seen in Chromium): each end brings it back.
