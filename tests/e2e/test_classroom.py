@@ -61,7 +61,7 @@ def test_a_teacher_and_two_students_in_two_languages(browser, app_url, artifacts
     _wait_text(teacher, "cl-status", "2 student(s)")
 
     # The teacher opens the teacher link with the view to push (a link of the logits tab), and pushes it.
-    view = "tab=logits&logits.prompt=The+capital+of+France+is&logits.temperature=0.7"
+    view = "tab=logits&logits.prompt=The+capital+of+France+is&logits.temperature=0.9"  # not the first value
     teacher.goto(_root(app_url, "en") + f"?{_teacher_query(opened)}&{view}")
     teacher.get_by_role("tab", name=t("tab.classroom", lang="en")).click()
     teacher.get_by_role("button", name=t("class.teacher_heading", lang="en")).click()
@@ -72,7 +72,7 @@ def test_a_teacher_and_two_students_in_two_languages(browser, app_url, artifacts
     _wait_text(teacher, "cl-pushed", "1")
 
     asked = _wait_text(telugu, "cl-shown", "The capital of France is")  # in the student's own language
-    assert t("class.question", lang="te") in asked and "0.7" in asked
+    assert t("class.question", lang="te") in asked and "0.9" in asked
     assert "Which token comes after" in _wait_text(english, "cl-shown", "The capital of France is")
     assert not telugu.locator("#cl-plot").is_visible()  # nothing revealed before the teacher reveals
     for page, mine in ((telugu, "Paris"), (english, "London")):
