@@ -17,7 +17,7 @@ import torch
 
 from playground.sampling.draws import draw, make_generator
 from playground.sampling.engines import DEFAULT_ENGINE, Engine, get_engine
-from playground.sampling.pipeline import run_pipeline
+from playground.sampling.pipeline import PipelineResult, run_pipeline
 from playground.sampling.registry import STAGES, Stage
 
 
@@ -42,8 +42,10 @@ def penalty_effect(
     seed,
     engine: str | Engine = DEFAULT_ENGINE,
     stages: Mapping[str, Stage] = STAGES,
+    result: PipelineResult | None = None,
 ) -> PenaltyEffect | None:
-    """None when no penalty is on or the same seed draws the same token without them."""
+    """None when no penalty is on or the same seed draws the same token without them. ``result``: the
+    chain already run with ``params`` on the same input (the stage chart's), not run again."""
     engine = get_engine(engine)
     on = [
         name
@@ -54,7 +56,8 @@ def penalty_effect(
         return None
     off = dataclasses.replace(params, **{stages[n].knob.name: stages[n].knob.off for n in on})
     context = (logits, prompt_ids, generated_ids)
-    result = run_pipeline(*context, params, engine, with_entropy=False, stages=stages)
+    if result is None:
+        result = run_pipeline(*context, params, engine, with_entropy=False, stages=stages)
     plain = run_pipeline(*context, off, engine, with_entropy=False, stages=stages)
     chosen = draw(result.probs, make_generator(seed))
     without = draw(plain.probs, make_generator(seed))

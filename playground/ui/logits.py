@@ -108,7 +108,7 @@ def redraw(runner, state, engine: str, seed, *values):
             vocab=int(result.probs.numel()),
             entropy=view["final_entropy"],
         )
-    effect = sampling.penalty_effect(state.logits, state.ids, [], params, seed, engine)
+    effect = sampling.penalty_effect(state.logits, state.ids, [], params, seed, engine, result=result)
     if effect is not None:
         summary = f"{summary}\n\n{penalty_note(effect, engine, label)}"
     return charts.sampling_pipeline(view), summary, order_note(engine)
