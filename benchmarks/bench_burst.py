@@ -22,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 os.environ.setdefault("PLAYGROUND_OFFLINE", "1")
 
-from bench_sessions import Server
+from bench_sessions import Server, learner
 from bench_vllm import light_during, percentile
 
 
@@ -31,12 +31,10 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=75)
     parser.add_argument("--tokens", type=int, default=16)
     args = parser.parse_args()
-    from gradio_client import Client
-
     with tempfile.TemporaryFile("w+") as log:
         server = Server(stderr=log).wait_ready(timeout_s=600)
         try:
-            clients = [Client(server.url, verbose=False) for _ in range(args.learners)]
+            clients = [learner(server.url) for _ in range(args.learners)]
             clients[0].predict(prompt="Warm up.", max_new_tokens=2, api_name="/generate")
             start = threading.Barrier(args.learners)
 

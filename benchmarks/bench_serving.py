@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 os.environ.setdefault("PLAYGROUND_OFFLINE", "1")
 
 import torch
-from bench_sessions import Server
+from bench_sessions import Server, learner
 from timing import median_s
 
 from playground.generation import GenerationParams, generate
@@ -109,12 +109,10 @@ def alone(runner, new_tokens: int) -> None:
 
 
 def a_class(n_clients: int, new_tokens: int, rounds: int, env: dict) -> None:
-    from gradio_client import Client
-
     with tempfile.TemporaryFile("w+") as log:
         server = Server(stderr=log, env=env).wait_ready()
         try:
-            clients = [Client(server.url, verbose=False) for _ in range(n_clients)]
+            clients = [learner(server.url) for _ in range(n_clients)]
             texts = prompts(n_clients)
 
             def ask(index: int) -> float:

@@ -6,7 +6,9 @@ code path (the ``openai`` package, one thread per learner):
 
 1. the playground's scheduler in-process (no HTTP: the reference for the web paths);
 2. the playground's pages (``gradio_client`` on ``/generate``: the browser's path), launched as
-   ``python app.py``;
+   ``python app.py``; the learners' clients share one TLS context (``bench_sessions.learner``: by
+   default each call builds its own, and thirty learners in one process reach the server a second
+   late; ``--fresh-tls`` keeps that default);
 3. the playground's ``/v1`` (the same server);
 4. vLLM (``python -m vllm.entrypoints.openai.api_server``, float32, on the same converted weights);
 5. the pages of a playground replica whose every generation goes to that vLLM
@@ -44,7 +46,7 @@ from pathlib import Path
 os.environ.setdefault("PLAYGROUND_OFFLINE", "1")
 
 import httpx
-from bench_sessions import Server, free_port
+from bench_sessions import Server, free_port, learner
 
 from playground import real_engines
 
@@ -164,11 +166,10 @@ def in_process(class_: list[dict], tokens: int) -> dict:
         service.stop()
 
 
-def pages_asker(url: str, class_: list[dict], tokens: int):
-    """The browser's path: gradio_client streaming /generate (one client, so one session, per learner)."""
-    from gradio_client import Client
-
-    clients = [Client(url, verbose=False) for _ in class_]
+def pages_asker(url: str, class_: list[dict], tokens: int, fresh_tls: bool = False):
+    """The browser's path: gradio_client streaming /generate (one client, so one session, per learner;
+    ``bench_sessions.learner``)."""
+    clients = [learner(url, fresh_tls) for _ in class_]
 
     def ask(index: int) -> None:
         learner = class_[index]
@@ -201,12 +202,12 @@ def light_during(url: str, busy, ready=None) -> list[float]:
     return latencies
 
 
-def playground(class_: list[dict], tokens: int) -> dict:
+def playground(class_: list[dict], tokens: int, fresh_tls: bool = False) -> dict:
     """The launched server: its pages (with light work measured beside them), then its /v1."""
     with tempfile.TemporaryFile("w+") as log:
         server = Server(stderr=log).wait_ready(timeout_s=600)
         try:
-            pages = pages_asker(server.url, class_, tokens)
+            pages = pages_asker(server.url, class_, tokens, fresh_tls)
             pages(0)  # warm-up
             alone_s = statistics.median(_timed(pages, 0) for _ in range(3))
             busy = threading.Event()
@@ -295,13 +296,16 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=32)
     parser.add_argument("--skip-vllm", action="store_true", help="measure the playground only")
     parser.add_argument("--no-write", action="store_true", help="do not write the results file")
+    parser.add_argument(
+        "--fresh-tls", action="store_true", help="gradio_client's default: a new TLS context per call"
+    )
     args = parser.parse_args()
     if not args.skip_vllm and not VLLM_PYTHON.exists():
         sys.exit(f"No vLLM at {VLLM_PYTHON}: run `make vllm` (or set VLLM_PYTHON), or pass --skip-vllm.")
     class_ = learners(args.clients)
     load_before = os.getloadavg()[0]
     results = {"in_process": in_process(class_, args.tokens)}
-    results |= playground(class_, args.tokens)
+    results |= playground(class_, args.tokens, args.fresh_tls)
     if not args.skip_vllm:
         results |= vllm(class_, args.tokens)
     print(f"\na class of {args.clients} x {args.tokens} tokens (chat, a quarter greedy), one after the other")
@@ -330,6 +334,7 @@ def main() -> None:
         "clients": args.clients,
         "tokens": args.tokens,
         "vllm_version": vllm_version() if "vllm" in results else None,
+        "pages_tls": "a new context per call" if args.fresh_tls else "one context shared",
         "results": results,
     }
     if not args.no_write:

@@ -408,3 +408,35 @@ def test_cancelled_and_sessionless_requests_leave_no_cache(real_runner):
     run_until_idle(scheduler)
     assert anonymous.record.outcome == "length" and cancelled.record.outcome == "cancelled"
     assert not scheduler.prefix_cache.entries
+
+
+def test_a_throttled_stream_sends_the_newest_state_at_its_heartbeat_never_a_stale_one(tiny_runner):
+    """An API client's stream (``every_s``): when its heartbeat comes before the next step's wake-up,
+    it sends the newest tokens, not the last state it sent again (each message was once doubled)."""
+    import asyncio
+
+    from playground.serving.streaming import request_states
+    from tests.helpers import run_async
+
+    scheduler = Scheduler(tiny_runner)
+    ids = tiny_runner.tokenize("Hello there").ids
+    request = scheduler.submit(ids, GenerationParams(sampling=GREEDY, max_new_tokens=6, min_new_tokens=6))
+
+    async def sent() -> list:
+        states = request_states(request, scheduler, every_s=60.0, heartbeat_s=0.05)
+        got = [await anext(states)]  # None: the handler has started
+        scheduler.step()  # the prefill's token and the first decode's: due at once
+        got.append(await anext(states))
+        # Three more tokens while the stream waits, within the 60 s throttle: no wake-up.
+        asyncio.get_running_loop().call_later(0.01, lambda: [scheduler.step() for _ in range(3)])
+        got.append(await anext(states))  # the heartbeat
+        got.append(await anext(states))  # the next heartbeat: nothing new since
+        await states.aclose()
+        return got
+
+    none, first, heartbeat, quiet = run_async(sent())
+    assert none is None
+    assert len(first.tokens) == 2
+    assert len(heartbeat.tokens) == 5  # the newest, where it once sent the two-token state again
+    assert quiet is heartbeat  # nothing new: the newest state again, so Gradio can close the handler
+    assert request.cancelled  # leaving the stream takes the request out of the batch

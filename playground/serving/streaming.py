@@ -100,6 +100,8 @@ async def request_states(
             try:
                 await asyncio.wait_for(changed.wait(), heartbeat_s)
             except TimeoutError:
+                if not request.updates.empty():  # throttled tokens came meanwhile: the newest goes now
+                    continue
                 # Nothing for a while: a page says it is still waiting (None); an API client, throttled,
                 # gets the newest state again (None only before the first), as ``_throttled`` does.
                 yield sent if every_s else None
