@@ -46,7 +46,8 @@ from pathlib import Path
 os.environ.setdefault("PLAYGROUND_OFFLINE", "1")
 
 import httpx
-from bench_sessions import Server, free_port, learner
+from bench_sessions import Server, free_port
+from bench_sessions import learner as gradio_learner
 
 from playground import real_engines
 
@@ -169,7 +170,7 @@ def in_process(class_: list[dict], tokens: int) -> dict:
 def pages_asker(url: str, class_: list[dict], tokens: int, fresh_tls: bool = False):
     """The browser's path: gradio_client streaming /generate (one client, so one session, per learner;
     ``bench_sessions.learner``)."""
-    clients = [learner(url, fresh_tls) for _ in class_]
+    clients = [gradio_learner(url, fresh_tls) for _ in class_]
 
     def ask(index: int) -> None:
         learner = class_[index]
