@@ -145,6 +145,7 @@ def main() -> None:
     host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     app = create_app(runner, host, port)
+    sessions.freeze_heap()  # what start-up built is never scanned again by the garbage collector
     print(f"Serving on http://{host}:{port}/ (English), http://{host}:{port}/te/ (Telugu), OpenAI API at /v1")
     for engine in engines.values():
         state = "answers" if real_engines.healthy(engine) else "does not answer yet"

@@ -43,6 +43,9 @@ HEAP_TRIM_S = 30.0
 QUEUE_POLL_S = float(os.environ.get("PLAYGROUND_QUEUE_POLL_S", 0.01))
 QUEUE_PROGRESS_POLL_S = 0.1
 HEAP_ARENAS = int(os.environ.get("PLAYGROUND_HEAP_ARENAS", 2))  # 0: glibc's own default
+# What start-up built is frozen out of the garbage collector's sight (playground/ui/sessions.freeze_heap);
+# 0 keeps Python's default, for comparison (benchmarks/bench_sessions.py --expiry).
+FREEZE_HEAP = os.environ.get("PLAYGROUND_FREEZE_HEAP", "1") != "0"
 MAX_SESSIONS = 2_000
 
 # Files: the app takes no uploads (a size limit of 0 bytes refuses every file); the CSV files it

@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import tracemalloc
+import weakref
 from pathlib import Path
 
 import gradio as gr
@@ -23,6 +24,7 @@ import pytest
 from gradio.state_holder import StateHolder
 
 from benchmarks.bench_sessions import measure
+from playground import config
 from playground.ui import sessions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,3 +107,29 @@ def test_trimming_the_heap_gives_freed_memory_back_to_the_system():
         if released[-1] > 50:
             break
     assert max(released) > 50, f"MB given back by each trim: {released}"
+
+
+def test_the_start_up_heap_is_frozen_and_later_garbage_is_still_collected(monkeypatch):
+    """What the server does before it serves (``sessions.freeze_heap``): the objects alive then leave
+    the collector's sight, so the full collection run when sessions expire scans few; a session's
+    reference cycle made afterwards is still collected. ``PLAYGROUND_FREEZE_HEAP=0`` freezes nothing."""
+    try:
+        scanned_before = len(gc.get_objects())
+        sessions.freeze_heap()
+        assert gc.get_freeze_count() > scanned_before // 2
+        assert len(gc.get_objects()) < scanned_before // 10
+
+        class Node:
+            pass
+
+        cycle = Node()
+        cycle.itself = cycle
+        alive = weakref.ref(cycle)
+        del cycle
+        sessions.release_memory()
+        assert alive() is None
+    finally:
+        gc.unfreeze()
+    monkeypatch.setattr(config, "FREEZE_HEAP", False)
+    sessions.freeze_heap()
+    assert gc.get_freeze_count() == 0

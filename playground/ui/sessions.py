@@ -95,6 +95,18 @@ def trim_heap() -> None:
         libc.malloc_trim(0)
 
 
+def freeze_heap() -> None:
+    """Call once the server is built, before it serves. Every object alive then (the model, the
+    libraries, the pages, the first views: 636,000 of them) goes where the garbage collector no longer
+    looks (``gc.freeze``), so a full collection, run when sessions expire (``release_memory``) or when
+    Python decides, scans only what came since. Before, each one held the GIL for 365 ms on 2 cores:
+    every stream and light request of the class stood still. Start-up's own garbage is collected first.
+    ``PLAYGROUND_FREEZE_HEAP=0``: nothing is frozen (Python's default)."""
+    if config.FREEZE_HEAP:
+        gc.collect()
+        gc.freeze()
+
+
 def release_memory() -> None:
     """Give the memory of dropped sessions back to the system: collect the reference cycles they
     sit in, then trim the heap."""
