@@ -22,8 +22,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 os.environ.setdefault("PLAYGROUND_OFFLINE", "1")
 
-from bench_sessions import Server, learner
-from bench_vllm import light_during, percentile
+from bench_sessions import Server, learner, light_during, percentile
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -238,30 +239,45 @@ def measure(sessions: int, ttl_s: float, settle_s: float, workers: int = 4) -> d
     return {"baseline_mb": baseline, "loaded_mb": loaded, "expired_mb": expired, "elapsed_s": elapsed}
 
 
+def percentile(sorted_values: list[float], q: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))]
+
+
+def light_during(url: str, busy, ready=None, every_s: float = 0.2) -> list[float]:
+    """Another learner's tokenize requests every ``every_s`` while ``busy`` (an Event) is set:
+    each one's latency (s).
+    Its page is open already: one request first (not counted), then ``ready`` is set."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    client.predict("Already connected.", "", api_name="/tokenize")
+    if ready is not None:
+        ready.set()
+    latencies = []
+    while busy.is_set():
+        start = time.perf_counter()
+        client.predict("A learner types a sentence to see its tokens.", "", api_name="/tokenize")
+        latencies.append(time.perf_counter() - start)
+        time.sleep(every_s)
+    return latencies
+
+
 def light_while_expiring(freeze: bool, waves: int, per_wave: int = 8, ttl_s: float = 4.0) -> list[float]:
-    """Tokenize latencies (s, sorted) of one learner while ``waves`` waves of ``per_wave`` sessions
-    come and expire, on a server whose start-up heap is frozen or not."""
+    """Tokenize latencies (s, sorted) of one learner (``light_during``, every 0.1 s) while ``waves``
+    waves of ``per_wave`` sessions come and expire, on a server whose start-up heap is frozen or not."""
     server = Server(ttl_s, env={"PLAYGROUND_FREEZE_HEAP": "1" if freeze else "0"}).wait_ready(timeout_s=600)
     try:
-        client = learner(server.url)
-        client.predict("Warm up.", "", api_name="/tokenize")
-        latencies, busy = [], True
-
-        def light() -> None:
-            while busy:
-                start = time.perf_counter()
-                client.predict("A learner types a sentence to see its tokens.", "", api_name="/tokenize")
-                latencies.append(time.perf_counter() - start)
-                time.sleep(0.1)
-
+        busy, ready = threading.Event(), threading.Event()
+        busy.set()
         with ThreadPoolExecutor(max_workers=1) as side:
-            watcher = side.submit(light)
+            watcher = side.submit(light_during, server.url, busy, ready, 0.1)
+            ready.wait(120)
             for _ in range(waves):
                 run_sessions(server.url, per_wave, workers=4, telugu_chars=2_000)
                 time.sleep(ttl_s * 0.6)
             time.sleep(ttl_s + 2)  # the last wave expires too
-            busy = False
-            watcher.result()
+            busy.clear()
+            latencies = watcher.result()
     finally:
         server.close()
     return sorted(latencies)
@@ -285,7 +301,7 @@ def main() -> None:
     if args.expiry:
         results = measure_expiry(args.waves)
         for name, latencies in results.items():
-            p50, p95 = latencies[len(latencies) // 2], latencies[int(0.95 * (len(latencies) - 1))]
+            p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
             slow = sum(latency > 0.3 for latency in latencies)
             print(
                 f"tokenize while sessions expire, {name + ' heap:':<13} {len(latencies)} requests, p50 "

@@ -49,7 +49,7 @@ from pathlib import Path
 os.environ.setdefault("PLAYGROUND_OFFLINE", "1")
 
 import httpx
-from bench_sessions import Server, free_port
+from bench_sessions import Server, free_port, light_during, percentile
 from bench_sessions import learner as gradio_learner
 
 from playground import real_engines
@@ -74,10 +74,6 @@ def learners(n: int) -> list[dict]:
         sampling = {"temperature": 0.0} if i % 4 == 0 else sampled
         out.append({"messages": [{"role": "user", "content": text}]} | sampling)
     return out
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    return sorted_values[min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))]
 
 
 def summary(wall_s: float, latencies: list[float], tokens: int, alone_s: float, rates=()) -> dict:
@@ -196,24 +192,6 @@ def pages_asker(url: str, class_: list[dict], tokens: int, fresh_tls: bool = Fal
             raise RuntimeError(f"{len(answer['tokens'])} tokens instead of {tokens}")
 
     return ask
-
-
-def light_during(url: str, busy, ready=None) -> list[float]:
-    """Another learner's tokenize requests while ``busy`` (an Event) is set: each one's latency (s).
-    Its page is open already: one request first (not counted), then ``ready`` is set."""
-    from gradio_client import Client
-
-    client = Client(url, verbose=False)
-    client.predict("Already connected.", "", api_name="/tokenize")
-    if ready is not None:
-        ready.set()
-    latencies = []
-    while busy.is_set():
-        start = time.perf_counter()
-        client.predict("A learner types a sentence to see its tokens.", "", api_name="/tokenize")
-        latencies.append(time.perf_counter() - start)
-        time.sleep(0.2)
-    return latencies
 
 
 def playground(class_: list[dict], tokens: int, rounds: int, fresh_tls: bool = False) -> dict:
