@@ -21,12 +21,16 @@ aggregate tokens/s, p50/p95/max latency, and the ratios ours/vLLM; written to
 Also measured while the class is on the pages: the latency of a tokenize request from another learner
 (light work must stay well under a second).
 
+The playground's engine computes its matrix products through oneDNN with packed weights, as vLLM's
+CPU backend does (``playground/serving/onednn.py``); ``--mkl`` measures PyTorch's default instead, in
+every playground path.
+
 vLLM runs from its own venv (``make vllm``: it pins torch and transformers versions the app's venv
 does not have); ``VLLM_PYTHON`` names another interpreter. Its first start compiles for minutes
 (cached afterwards).
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_vllm.py [--clients 30] [--tokens 32] [--rounds 3]
-        [--skip-vllm]
+        [--skip-vllm] [--mkl]
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ import httpx
 from bench_sessions import Server, free_port, light_during, percentile
 from bench_sessions import learner as gradio_learner
 
-from playground import real_engines
+from playground import config, real_engines
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "class_vs_vllm.json"
@@ -152,8 +156,10 @@ def in_process(class_: list[dict], tokens: int, rounds: int) -> dict:
     from playground.runner import ModelRunner
     from playground.sampling import SamplingParams
     from playground.serving import ModelService
+    from playground.serving.onednn import pack_linears
 
     runner = ModelRunner.load()
+    pack_linears(runner.model)  # as the engine process does: the same compute as the web paths'
     service = ModelService.of(runner)
     service.start(process=False)  # the scheduler in a thread of this process, with no web server
     try:
@@ -295,7 +301,13 @@ def main() -> None:
     parser.add_argument(
         "--fresh-tls", action="store_true", help="gradio_client's default: a new TLS context per call"
     )
+    parser.add_argument(
+        "--mkl", action="store_true", help="the playground's products through MKL (PLAYGROUND_ONEDNN=0)"
+    )
     args = parser.parse_args()
+    if args.mkl:
+        os.environ["PLAYGROUND_ONEDNN"] = "0"  # the launched server's engine inherits it
+        config.ONEDNN = False
     if not args.skip_vllm and not VLLM_PYTHON.exists():
         sys.exit(f"No vLLM at {VLLM_PYTHON}: run `make vllm` (or set VLLM_PYTHON), or pass --skip-vllm.")
     class_ = learners(args.clients)
@@ -331,6 +343,7 @@ def main() -> None:
         "tokens": args.tokens,
         "vllm_version": vllm_version() if "vllm" in results else None,
         "pages_tls": "a new context per call" if args.fresh_tls else "one context shared",
+        "playground_gemm": "oneDNN, packed weights" if config.ONEDNN else "MKL (PyTorch's default)",
         "results": results,
     }
     if not args.no_write:

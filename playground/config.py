@@ -46,6 +46,9 @@ HEAP_ARENAS = int(os.environ.get("PLAYGROUND_HEAP_ARENAS", 2))  # 0: glibc's own
 # What start-up built is frozen out of the garbage collector's sight (playground/ui/sessions.freeze_heap);
 # 0 keeps Python's default, for comparison (benchmarks/bench_sessions.py --expiry).
 FREEZE_HEAP = os.environ.get("PLAYGROUND_FREEZE_HEAP", "1") != "0"
+# The engine process's matrix products through oneDNN with weights packed once (playground/serving/
+# onednn.py); 0 keeps PyTorch's default (MKL), for comparison (benchmarks/bench_vllm.py --mkl).
+ONEDNN = os.environ.get("PLAYGROUND_ONEDNN", "1") != "0"
 MAX_SESSIONS = 2_000
 
 # Files: the app takes no uploads (a size limit of 0 bytes refuses every file); the CSV files it

@@ -7,9 +7,11 @@ import threading
 import time
 
 import pytest
+import torch
 
 from playground.generation import GenerationParams
 from playground.sampling import SamplingParams
+from playground.serving import onednn
 from playground.serving.engine_process import EngineClient
 from tests.helpers import reference_ids, wait_until
 
@@ -43,6 +45,9 @@ def test_greedy_answers_equal_model_generate_and_the_records_follow(engine, real
         assert [t.id for t in state.tokens] == reference_ids(real_runner, ids, max_new_tokens=8)
         assert len(state.step_s) == 7 and state.stop_reason == "length"
         assert request.record.outcome == "length" and request.record.new_tokens == 8
+    # Those answers came through oneDNN: the engine packed every linear layer of its copy.
+    linears = sum(type(m) is torch.nn.Linear for m in real_runner.model.modules())
+    assert engine.packed_layers == (linears if onednn.available() else 0) and linears > 200
     traffic = engine.traffic("s1")
     assert sum(r["own"] for r in traffic["requests"]) >= 3 and traffic["steps"]
     assert traffic["running"] == traffic["waiting"] == 0

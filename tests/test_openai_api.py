@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from playground import config, serving
-from tests.helpers import reference_ids
+from tests.helpers import launched_app, reference_ids
 
 pytestmark = pytest.mark.real
 
@@ -277,3 +277,33 @@ def test_thirty_concurrent_clients_get_their_own_answers(app_url, real_runner, m
     for i, prompt in enumerate(prompts):
         expected = reference(real_runner, real_runner.tokenize(prompt).ids, 6)
         assert answers[i] == real_runner.tokenizer.decode(expected, skip_special_tokens=True), i
+
+
+def test_the_launched_servers_engine_answers_as_the_model_does(real_runner, model_id):
+    """``python app.py`` as a class meets it: the batch in the engine process, its linear layers
+    through oneDNN (playground/serving/onednn.py). Eight concurrent greedy clients get
+    ``model.generate``'s tokens, and their logprobs are the model's own log-softmax."""
+    prompts = [f"Here is the number {i} and the word" for i in range(8)]
+    answers: dict[int, object] = {}
+    with launched_app() as url:
+        api = f"{url.rstrip('/')}/v1"
+
+        def learner(i: int) -> None:
+            own = openai.OpenAI(base_url=api, api_key=f"learner-{i}", max_retries=0, timeout=300)
+            answers[i] = own.completions.create(
+                model=model_id, prompt=prompts[i], max_tokens=6, temperature=0, logprobs=1
+            ).choices[0]
+
+        threads = [threading.Thread(target=learner, args=(i,)) for i in range(len(prompts))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=600)
+    assert sorted(answers) == list(range(len(prompts)))
+    for i, prompt in enumerate(prompts):
+        ids = real_runner.tokenize(prompt).ids
+        expected = reference(real_runner, ids, 6)
+        assert answers[i].text == real_runner.tokenizer.decode(expected, skip_special_tokens=True), i
+        rows = torch.log_softmax(real_runner.forward(ids + expected).logits, dim=-1)[len(ids) - 1 :]
+        wanted = [float(rows[k, token]) for k, token in enumerate(expected)]
+        assert answers[i].logprobs.token_logprobs == pytest.approx(wanted, abs=1e-3), i

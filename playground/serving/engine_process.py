@@ -16,6 +16,10 @@ loads the same model by name, runs a ``Scheduler`` and, after each step, sends e
 tokens (only what is new: a state's tokens are rebuilt here), the requests' times and the step's
 record. ``pause`` takes the batch off the model for a timing lesson (``ModelRunner.alone``): the
 child finishes its step, acknowledges, and waits.
+
+The child's copy of the model only serves the batch, so its linear layers compute through oneDNN with
+weights packed once, as vLLM's CPU worker's do (``onednn.pack_linears``; ``packed_layers`` says how
+many); the web server's copy, which the other tabs read and rewrite, keeps ``nn.Linear``.
 """
 
 from __future__ import annotations
@@ -67,14 +71,16 @@ def engine_main(conn, model_name: str, max_batch: int, threads: int) -> None:
     import torch
 
     from playground.runner import ModelRunner
+    from playground.serving.onednn import pack_linears
 
     torch.set_num_threads(threads)
     runner = ModelRunner.load(model_name)
     torch.set_num_threads(threads)
+    packed = pack_linears(runner.model)  # this copy only serves the batch: its products go to oneDNN
     scheduler = Scheduler(runner, max_batch)
     requests: dict[int, Request] = {}
     sent: dict[int, tuple[int, int]] = {}  # rid -> (tokens sent, step times sent)
-    conn.send(("ready", runner.name))
+    conn.send(("ready", runner.name, packed))
     paused, last_step = False, None
     try:
         while True:
@@ -174,6 +180,7 @@ class EngineClient(Scheduler):
         self._step_s: dict[int, tuple] = {}
         self._paused = threading.Event()
         self._rid = itertools.count(1)
+        self.packed_layers = 0  # the engine's linear layers computing through oneDNN (serving/onednn.py)
 
     # --- life -----------------------------------------------------------------------------------
 
@@ -200,7 +207,7 @@ class EngineClient(Scheduler):
             self._process.kill()
             raise RuntimeError("the engine process did not load the model in time")
         try:
-            self._conn.recv()  # ("ready", name)
+            _, _, self.packed_layers = self._conn.recv()  # ("ready", name, linear layers packed)
         except EOFError:
             raise RuntimeError(
                 f"the engine process ended while loading (exit code {self._process.wait()})"
