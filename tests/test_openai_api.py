@@ -259,24 +259,31 @@ def test_one_client_gets_its_share_then_a_429(app_url, model_id):
         assert other.status_code == 200
 
 
-def test_thirty_concurrent_clients_get_their_own_answers(app_url, real_runner, model_id):
-    prompts = [f"Here is the number {i} and the word" for i in range(30)]
-    answers: dict[int, str] = {}
+def greedy_class(api: str, model_id: str, prompts: list[str], **fields) -> dict[int, object]:
+    """One ``openai`` client per prompt (its own key: its own fairness share), all at once, each
+    asking for 6 greedy tokens (and ``fields``): the choice each one got, by prompt index."""
+    answers: dict[int, object] = {}
 
     def learner(i: int) -> None:
-        own = openai.OpenAI(base_url=f"{app_url}/v1", api_key=f"learner-{i}", max_retries=0, timeout=300)
-        answer = own.completions.create(model=model_id, prompt=prompts[i], max_tokens=6, temperature=0)
-        answers[i] = answer.choices[0].text
+        own = openai.OpenAI(base_url=api, api_key=f"learner-{i}", max_retries=0, timeout=300)
+        greedy = {"model": model_id, "prompt": prompts[i], "max_tokens": 6, "temperature": 0}
+        answers[i] = own.completions.create(**greedy, **fields).choices[0]
 
-    threads = [threading.Thread(target=learner, args=(i,)) for i in range(30)]
+    threads = [threading.Thread(target=learner, args=(i,)) for i in range(len(prompts))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=600)
-    assert sorted(answers) == list(range(30))
+    assert sorted(answers) == list(range(len(prompts)))
+    return answers
+
+
+def test_thirty_concurrent_clients_get_their_own_answers(app_url, real_runner, model_id):
+    prompts = [f"Here is the number {i} and the word" for i in range(30)]
+    answers = greedy_class(f"{app_url}/v1", model_id, prompts)
     for i, prompt in enumerate(prompts):
         expected = reference(real_runner, real_runner.tokenize(prompt).ids, 6)
-        assert answers[i] == real_runner.tokenizer.decode(expected, skip_special_tokens=True), i
+        assert answers[i].text == real_runner.tokenizer.decode(expected, skip_special_tokens=True), i
 
 
 def test_the_launched_servers_engine_answers_as_the_model_does(real_runner, model_id):
@@ -284,22 +291,8 @@ def test_the_launched_servers_engine_answers_as_the_model_does(real_runner, mode
     through oneDNN (playground/serving/onednn.py). Eight concurrent greedy clients get
     ``model.generate``'s tokens, and their logprobs are the model's own log-softmax."""
     prompts = [f"Here is the number {i} and the word" for i in range(8)]
-    answers: dict[int, object] = {}
     with launched_app() as url:
-        api = f"{url.rstrip('/')}/v1"
-
-        def learner(i: int) -> None:
-            own = openai.OpenAI(base_url=api, api_key=f"learner-{i}", max_retries=0, timeout=300)
-            answers[i] = own.completions.create(
-                model=model_id, prompt=prompts[i], max_tokens=6, temperature=0, logprobs=1
-            ).choices[0]
-
-        threads = [threading.Thread(target=learner, args=(i,)) for i in range(len(prompts))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=600)
-    assert sorted(answers) == list(range(len(prompts)))
+        answers = greedy_class(f"{url.rstrip('/')}/v1", model_id, prompts, logprobs=1)
     for i, prompt in enumerate(prompts):
         ids = real_runner.tokenize(prompt).ids
         expected = reference(real_runner, ids, 6)
